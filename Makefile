@@ -1,0 +1,31 @@
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt db-up db-down build
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## Serve on 127.0.0.1:3000 with demo data (starts a private PostgreSQL under .data/ unless DATABASE_URL is set)
+	@scripts/run.sh
+
+test: ## Run every test against a throwaway PostgreSQL cluster
+	@scripts/test.sh
+
+lint: ## cargo fmt --check, clippy -D warnings, and the no-diesel rule of the leaf crates
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	@for crate in omnireports-validation omnireports-error; do \
+		if cargo tree -p $$crate -e normal -i diesel >/dev/null 2>&1; then \
+			echo "$$crate must not depend on diesel"; exit 1; fi; done
+
+fmt: ## Format the code
+	cargo fmt --all
+
+build: ## Build the omnireports binary (release)
+	@scripts/deps.sh
+	cargo build --release --bin omnireports
+
+db-up: ## Start the private PostgreSQL cluster of `make run` and print its URL
+	@scripts/pg.sh start .data/pg
+
+db-down: ## Stop the private PostgreSQL cluster of `make run`
+	@scripts/pg.sh stop .data/pg

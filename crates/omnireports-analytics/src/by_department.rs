@@ -1,0 +1,80 @@
+use crate::report::by_total_ascending;
+use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use omnireports_db::schema::{conversations, departments};
+use omnireports_db::Restriction;
+use omnireports_validation::Sort;
+
+/// `conversations-by-department`: conversations per department *name*, plus those without one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConversationsByDepartment;
+
+impl Report for ConversationsByDepartment {
+    fn name(&self) -> &'static str {
+        "conversations-by-department"
+    }
+
+    fn reads_sort(&self) -> bool {
+        true
+    }
+
+    fn default_sort(&self) -> Sort {
+        by_total_ascending()
+    }
+
+    fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let mut data = counts_by_name(conn, request)?;
+        sort_entries(self, &mut data, &request.sort);
+        Ok(ReportBody {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified: Some(without_department(conn, request)?),
+        })
+    }
+}
+
+/// Counts per department name. The inner join drops conversations of deleted departments;
+/// grouping by name merges departments that share one.
+fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<Vec<Entry>> {
+    let (start, end) = (request.range.start, request.range.end);
+    let mut query = conversations::table
+        .inner_join(
+            departments::table.on(departments::id.nullable().eq(conversations::department_id)),
+        )
+        .filter(conversations::ts.ge(start))
+        .filter(conversations::ts.lt(end))
+        .group_by(departments::name)
+        .select((departments::name, count_star()))
+        .into_boxed();
+    if let Some(units) = request.restriction.units() {
+        query = query.filter(
+            conversations::department_ancestors
+                .overlaps_with(units.clone())
+                .or(departments::ancestors.overlaps_with(units)),
+        );
+    }
+    let rows: Vec<(String, i64)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, value)| Entry {
+            id: name.clone(),
+            label: name,
+            value,
+        })
+        .collect())
+}
+
+/// Conversations in range with no department; always 0 for a restricted user.
+fn without_department(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
+    if request.restriction != Restriction::None {
+        return Ok(0);
+    }
+    let (start, end) = (request.range.start, request.range.end);
+    conversations::table
+        .filter(conversations::ts.ge(start))
+        .filter(conversations::ts.lt(end))
+        .filter(conversations::department_id.is_null())
+        .count()
+        .get_result(conn)
+}

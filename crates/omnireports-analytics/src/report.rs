@@ -1,0 +1,94 @@
+use crate::sort::SortField;
+use diesel::{PgConnection, QueryResult};
+use omnireports_db::Restriction;
+use omnireports_validation::{DateRange, Sort, SortDirection};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What a report computes from: a validated range, the caller's sort and restriction.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    /// `[start, end)`.
+    pub range: DateRange,
+    /// The sort to apply (the report's default when the client sent none or it is not read).
+    pub sort: Sort,
+    /// The livechat-monitor restriction of the caller.
+    pub restriction: Restriction,
+}
+
+/// One bar of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub label: String,
+    pub value: i64,
+    /// The grouping key behind the label (`_id` in Rocket.Chat); used for sorting only.
+    #[serde(skip)]
+    pub id: String,
+}
+
+/// A report's response body, without `success` (the API adds it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportBody {
+    pub total: i64,
+    pub data: Vec<Entry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unspecified: Option<i64>,
+}
+
+/// An Omnichannel report. Implementing it and adding it to a [`Registry`] is all a report needs
+/// to get a route with authentication, permission, rate limit, validation and restriction.
+pub trait Report: Send + Sync + std::fmt::Debug + 'static {
+    /// The last path segment, under `/api/v1/livechat/analytics/dashboards/`.
+    fn name(&self) -> &'static str;
+
+    /// Whether the `sort` parameter is parsed (and so can be rejected). Reports that do not read
+    /// it still accept it in the query string.
+    fn reads_sort(&self) -> bool;
+
+    /// The order used when no `sort` is given or it is not read.
+    fn default_sort(&self) -> Sort;
+
+    /// Maps a client's sort key to a field; unknown keys are ignored.
+    fn sort_field(&self, key: &str) -> Option<SortField> {
+        match key {
+            "total" | "value" => Some(SortField::Value),
+            "_id" | "label" => Some(SortField::Label),
+            _ => None,
+        }
+    }
+
+    /// Computes the body on a database connection (called on the blocking pool).
+    fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody>;
+}
+
+/// The set of reports the API serves, in registration order.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    reports: Vec<Arc<dyn Report>>,
+}
+
+impl Registry {
+    /// Every report omnireports ships.
+    pub fn builtin() -> Self {
+        Self::default().with(crate::ConversationsByDepartment)
+    }
+
+    /// Adds a report.
+    pub fn with(mut self, report: impl Report) -> Self {
+        self.reports.push(Arc::new(report));
+        self
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Report>> {
+        self.reports.iter()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Report>> {
+        self.reports.iter().find(|report| report.name() == name)
+    }
+}
+
+/// `{"total": 1}`, the default of most reports.
+pub(crate) fn by_total_ascending() -> Sort {
+    Sort(vec![("total".to_owned(), SortDirection::Asc)])
+}

@@ -1,0 +1,160 @@
+//! The `omnireports` binary: serve the API, migrate, load demo data, manage users and tokens.
+
+use clap::{Parser, Subcommand};
+use diesel::{Connection, PgConnection};
+use omnireports_api::{admin, demo, telemetry, AppState, Settings};
+use secrecy::ExposeSecret;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "omnireports",
+    version,
+    about = "Rocket.Chat's Omnichannel Reports API, served from PostgreSQL"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on (overrides `server.bind`).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load demo data and print the demo users' ids and tokens (KEY=VALUE lines on stdout).
+    Demo {
+        /// Do nothing (and print nothing) when the demo data is already loaded.
+        #[arg(long)]
+        if_empty: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an active user; prints only its id on stdout.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Role id (repeatable), e.g. livechat-manager. Default: user.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token; prints only the token on stdout. Only its hash is stored.
+    Create {
+        /// The user's id or username.
+        #[arg(long)]
+        user: String,
+        /// Make it a personal access token with this name (never expires).
+        #[arg(long)]
+        personal: Option<String>,
+    },
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("omnireports: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), BoxError> {
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log);
+    match cli.command {
+        Command::Serve { bind } => serve(settings, bind),
+        Command::Migrate => {
+            let applied = omnireports_db::run_pending_migrations(&mut connect(&settings)?)?;
+            eprintln!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Demo { if_empty } => load_demo(&settings, if_empty),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    name,
+                    roles,
+                },
+        } => {
+            let id =
+                admin::create_user(&mut connect(&settings)?, &username, name.as_deref(), &roles)?;
+            println!("{id}");
+            eprintln!("created user {username:?} with id {id}");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { user, personal },
+        } => {
+            let token = admin::create_token(&mut connect(&settings)?, &user, personal.as_deref())?;
+            println!("{token}");
+            eprintln!("token created for {user:?}; it is shown only now");
+            Ok(())
+        }
+    }
+}
+
+fn connect(settings: &Settings) -> Result<PgConnection, BoxError> {
+    Ok(PgConnection::establish(
+        settings.database.url.expose_secret(),
+    )?)
+}
+
+fn serve(settings: Settings, bind: Option<String>) -> Result<(), BoxError> {
+    let address = bind.unwrap_or_else(|| settings.server.bind.clone());
+    let listener = TcpListener::bind(&address)?;
+    tracing::info!(%address, "omnireports listening");
+    let state = AppState::from_settings(&settings);
+    actix_web::rt::System::new().block_on(async move {
+        omnireports_api::server(state, listener, settings.server.workers)?.await
+    })?;
+    Ok(())
+}
+
+fn load_demo(settings: &Settings, if_empty: bool) -> Result<(), BoxError> {
+    let conn = &mut connect(settings)?;
+    if demo::is_loaded(conn)? {
+        if if_empty {
+            eprintln!("demo data already loaded");
+            return Ok(());
+        }
+        return Err("demo data already loaded".into());
+    }
+    let summary = demo::load(conn, chrono::Utc::now())?;
+    eprintln!("loaded {} demo conversations", summary.conversations);
+    for credential in summary.credentials {
+        let key = credential.role.to_uppercase();
+        println!("DEMO_{key}_ID={}", credential.user_id);
+        println!("DEMO_{key}_TOKEN={}", credential.token);
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The chain every report runs behind: credentials (401) → permission (403) → rate limit (429)
+//! → parameters (400) → monitor restriction → the report on the blocking pool.
+
+use crate::AppState;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use diesel::{PgConnection, QueryResult};
+use omnireports_analytics::{Report, ReportBody, ReportRequest};
+use omnireports_auth::{BYPASS_RATE_LIMIT, VIEW_REPORTS};
+use omnireports_db::Restriction;
+use omnireports_error::{ApiError, RateLimit};
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+/// Common prefix of every report route.
+pub const REPORTS_PATH: &str = "/api/v1/livechat/analytics/dashboards";
+
+/// What the database says about the caller.
+#[derive(Debug)]
+enum Access {
+    Anonymous,
+    Forbidden,
+    Allowed {
+        bypass_rate_limit: bool,
+        restriction: Restriction,
+    },
+}
+
+/// Serves one report request through the whole chain.
+pub async fn serve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    report: Arc<dyn Report>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, token) = credentials(&req).ok_or(ApiError::Unauthorized)?;
+    let days = state.login_expiration_days;
+    let access = state
+        .auth_db
+        .run(move |conn| load_access(conn, &user_id, &token, days))
+        .await?;
+    let (bypass_rate_limit, restriction) = match access {
+        Access::Anonymous => return Err(ApiError::Unauthorized),
+        Access::Forbidden => return Err(ApiError::Forbidden),
+        Access::Allowed {
+            bypass_rate_limit,
+            restriction,
+        } => (bypass_rate_limit, restriction),
+    };
+    let rate_limit = match bypass_rate_limit {
+        true => None,
+        false => count_call(&state, &req, report.name())?,
+    };
+    let validated =
+        omnireports_validation::validate(req.query_string(), state.timezone, report.reads_sort())?;
+    let request = ReportRequest {
+        range: validated.range,
+        sort: validated.sort.unwrap_or_else(|| report.default_sort()),
+        restriction,
+    };
+    let body = state
+        .reports_db
+        .run(move |conn| report.compute(conn, &request))
+        .await?;
+    Ok(respond(&body, rate_limit))
+}
+
+/// `X-User-Id` and `X-Auth-Token`, both present and non-empty.
+fn credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let header = |name: &str| {
+        let value = req.headers().get(name)?.to_str().ok()?;
+        (!value.is_empty()).then(|| value.to_owned())
+    };
+    Some((header("x-user-id")?, header("x-auth-token")?))
+}
+
+fn load_access(
+    conn: &mut PgConnection,
+    user_id: &str,
+    token: &str,
+    login_expiration_days: u32,
+) -> QueryResult<Access> {
+    let now = Utc::now();
+    let Some(user) =
+        omnireports_auth::authenticate(conn, user_id, token, now, login_expiration_days)?
+    else {
+        return Ok(Access::Anonymous);
+    };
+    let held = omnireports_auth::held_permissions(conn, &user, &[VIEW_REPORTS, BYPASS_RATE_LIMIT])?;
+    if !held.iter().any(|p| p == VIEW_REPORTS) {
+        return Ok(Access::Forbidden);
+    }
+    Ok(Access::Allowed {
+        bypass_rate_limit: held.iter().any(|p| p == BYPASS_RATE_LIMIT),
+        restriction: omnireports_auth::restriction_for(conn, &user)?,
+    })
+}
+
+fn count_call(
+    state: &AppState,
+    req: &HttpRequest,
+    route: &'static str,
+) -> Result<Option<RateLimit>, ApiError> {
+    let ip = req
+        .peer_addr()
+        .map(|addr| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    state
+        .rate_limiter
+        .check(ip, route, Utc::now().timestamp_millis())
+        .map_err(ApiError::RateLimited)
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    #[serde(flatten)]
+    body: &'a ReportBody,
+    success: bool,
+}
+
+fn respond(body: &ReportBody, rate_limit: Option<RateLimit>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+    if let Some(limit) = rate_limit {
+        response
+            .insert_header(("X-RateLimit-Limit", limit.limit))
+            .insert_header(("X-RateLimit-Remaining", limit.remaining))
+            .insert_header(("X-RateLimit-Reset", limit.reset_ms));
+    }
+    response.json(Success {
+        body,
+        success: true,
+    })
+}

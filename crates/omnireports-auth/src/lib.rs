@@ -1,0 +1,113 @@
+#![doc = include_str!("../README.md")]
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use omnireports_db::models::LOGIN_TOKEN;
+use omnireports_db::schema::{departments, permissions, unit_monitors, user_tokens, users};
+use omnireports_db::Restriction;
+use rand::RngCore as _;
+use sha2::{Digest, Sha256};
+
+/// Permission needed to read any report.
+pub const VIEW_REPORTS: &str = "view-livechat-reports";
+/// Permission that exempts a user from the API rate limiter.
+pub const BYPASS_RATE_LIMIT: &str = "api-bypass-rate-limit";
+
+/// The stored form of a token: base64(SHA-256(token)), as Meteor's `_hashLoginToken`.
+pub fn hash_token(token: &str) -> String {
+    STANDARD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token: 32 bytes from the OS generator, URL-safe base64.
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An authenticated user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+}
+
+impl User {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// The user owning `token`, if the user exists, is active and the token is valid at `now`.
+pub fn authenticate(
+    conn: &mut PgConnection,
+    user_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    login_expiration_days: u32,
+) -> QueryResult<Option<User>> {
+    let hashed = hash_token(token);
+    let login_cutoff = now - Duration::days(i64::from(login_expiration_days));
+    let row = users::table
+        .inner_join(user_tokens::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::active)
+        .filter(user_tokens::hashed_token.eq(&hashed))
+        .filter(
+            user_tokens::kind
+                .ne(LOGIN_TOKEN)
+                .or(user_tokens::issued_at.gt(login_cutoff)),
+        )
+        .select((users::id, users::username, users::roles))
+        .first::<(String, Option<String>, Vec<Option<String>>)>(conn)
+        .optional()?;
+    Ok(row.map(|(id, username, roles)| User {
+        id,
+        username,
+        roles: roles.into_iter().flatten().collect(),
+    }))
+}
+
+/// Which of `wanted` the user's roles hold.
+pub fn held_permissions(
+    conn: &mut PgConnection,
+    user: &User,
+    wanted: &[&str],
+) -> QueryResult<Vec<String>> {
+    let roles: Vec<Option<String>> = user.roles.iter().cloned().map(Some).collect();
+    permissions::table
+        .filter(permissions::id.eq_any(wanted))
+        .filter(permissions::roles.overlaps_with(roles))
+        .select(permissions::id)
+        .load(conn)
+}
+
+/// The livechat-monitor restriction of `user` (spec §9).
+pub fn restriction_for(conn: &mut PgConnection, user: &User) -> QueryResult<Restriction> {
+    let unrestricted = user.has_role("admin")
+        || user.has_role("livechat-manager")
+        || !user.has_role("livechat-monitor");
+    if unrestricted || !any_unit_exists(conn)? {
+        return Ok(Restriction::None);
+    }
+    let units = unit_monitors::table
+        .filter(unit_monitors::monitor_id.eq(&user.id))
+        .select(unit_monitors::unit_id)
+        .distinct()
+        .load(conn)?;
+    Ok(Restriction::Units(units))
+}
+
+fn any_unit_exists(conn: &mut PgConnection) -> QueryResult<bool> {
+    diesel::select(exists(
+        departments::table.filter(departments::type_.eq("u")),
+    ))
+    .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod blocking;
+mod error;
+mod migrate;
+pub mod models;
+mod pool;
+pub mod schema;
+
+pub use blocking::Database;
+pub use error::DbError;
+pub use migrate::{revert_all_migrations, run_pending_migrations, MIGRATIONS};
+pub use pool::{build_pool, PgPool, PoolSettings};
+
+/// A pooled PostgreSQL connection.
+pub type PgConnection = diesel::PgConnection;
+
+mod restriction;
+pub use restriction::Restriction;

@@ -1,0 +1,99 @@
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use omnireports_db::{build_pool, Database, DbError, PoolSettings};
+use omnireports_test_db::TestDatabase;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn table_count(conn: &mut PgConnection) -> i64 {
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
+#[test]
+fn every_down_migration_reverts_its_up_migration() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    assert_eq!(table_count(conn), 7);
+    let reverted = omnireports_db::revert_all_migrations(conn).unwrap();
+    assert_eq!(reverted.len(), 2);
+    assert_eq!(table_count(conn), 0);
+    let applied = omnireports_db::run_pending_migrations(conn).unwrap();
+    assert_eq!(applied.len(), 2);
+    assert_eq!(table_count(conn), 7);
+}
+
+#[test]
+fn migrations_seed_default_roles_and_permissions() {
+    #[derive(QueryableByName)]
+    struct Roles {
+        #[diesel(sql_type = Text)]
+        roles: String,
+    }
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let view: Roles = diesel::sql_query(
+        "SELECT array_to_string(roles, ',') AS roles FROM permissions WHERE id = 'view-livechat-reports'",
+    )
+    .get_result(conn)
+    .unwrap();
+    assert_eq!(view.roles, "admin,livechat-manager,livechat-monitor");
+    let bypass: Roles = diesel::sql_query(
+        "SELECT array_to_string(roles, ',') AS roles FROM permissions WHERE id = 'api-bypass-rate-limit'",
+    )
+    .get_result(conn)
+    .unwrap();
+    assert_eq!(bypass.roles, "admin");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn statement_timeout_is_reported_as_unavailable() {
+    let db = TestDatabase::new();
+    let settings = PoolSettings {
+        statement_timeout_ms: 50,
+        ..PoolSettings::default()
+    };
+    let database = Database::new(build_pool(db.url(), &settings));
+    let result = runtime().block_on(database.run(|conn| conn.batch_execute("SELECT pg_sleep(2)")));
+    assert!(matches!(result, Err(DbError::Unavailable(_))), "{result:?}");
+}
+
+#[test]
+fn unreachable_server_is_reported_as_unavailable_quickly() {
+    let settings = PoolSettings {
+        acquire_timeout_ms: 200,
+        ..PoolSettings::default()
+    };
+    // Port 1 on loopback: nothing listens there.
+    let database = Database::new(build_pool("postgres://nobody@127.0.0.1:1/none", &settings));
+    let started = std::time::Instant::now();
+    let result = runtime().block_on(database.run(|conn| conn.batch_execute("SELECT 1")));
+    assert!(matches!(result, Err(DbError::Unavailable(_))), "{result:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn sql_errors_are_internal() {
+    let db = TestDatabase::new();
+    let database = Database::new(build_pool(db.url(), &PoolSettings::default()));
+    let result =
+        runtime().block_on(database.run(|conn| conn.batch_execute("SELECT * FROM nowhere")));
+    assert!(matches!(result, Err(DbError::Internal(_))), "{result:?}");
+}

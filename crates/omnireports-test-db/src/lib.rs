@@ -1,0 +1,204 @@
+#![doc = include_str!("../README.md")]
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::PgConnection;
+use diesel_migration_names::template_name;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Arbitrary key of the advisory lock that serialises template creation.
+const TEMPLATE_LOCK: i64 = 0x6f6d_6e69;
+const PREFIX: &str = "omnireports_test_";
+
+/// A private, migrated database, dropped when this value is dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    /// Creates a fresh database cloned from the migrated template.
+    ///
+    /// # Panics
+    /// When `DATABASE_URL` is unset or the server refuses: a test cannot run without it.
+    pub fn new() -> Self {
+        let admin_url = std::env::var("DATABASE_URL")
+            .expect("DATABASE_URL must name a PostgreSQL server (`make test` sets it)");
+        let mut admin = PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL: {e}"));
+        let template = ensure_template(&mut admin, &admin_url);
+        let name = unique_name();
+        create_from_template(&mut admin, &name, &template);
+        let url = database_url(&admin_url, &name);
+        Self {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    /// The connection URL of this database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A new connection to this database.
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to the test database")
+    }
+}
+
+impl Default for TestDatabase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+            if let Err(error) = admin.batch_execute(&sql) {
+                eprintln!("could not drop test database {}: {error}", self.name);
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{PREFIX}{}_{n}_{nanos}", std::process::id())
+}
+
+/// Replaces the database name (the URL's path) of `url`.
+pub fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map(|i| authority_end + i)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+fn exists(admin: &mut PgConnection, name: &str) -> bool {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+    )))
+    .get_result(admin)
+    .expect("query pg_database")
+}
+
+/// Makes (once per migration set) a migrated template database and returns its name.
+fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
+    let template = template_name();
+    if exists(admin, &template) {
+        return template;
+    }
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+        .expect("take the template lock");
+    if !exists(admin, &template) {
+        sweep_old_templates(admin);
+        let building = format!("{template}_building");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{building}\""),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .expect("create the template database");
+        }
+        {
+            let mut conn = PgConnection::establish(&database_url(admin_url, &building))
+                .expect("connect to the template database");
+            omnireports_db::run_pending_migrations(&mut conn).expect("migrate the template");
+        }
+        for sql in [
+            format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+            format!("ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .expect("publish the template database");
+        }
+    }
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .expect("release the template lock");
+    template
+}
+
+fn sweep_old_templates(admin: &mut PgConnection) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let old: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'omnireports_template_%'",
+    )
+    .load(admin)
+    .unwrap_or_default();
+    for Name { datname } in old {
+        let _ = admin.batch_execute(&format!(
+            "ALTER DATABASE \"{datname}\" WITH IS_TEMPLATE false"
+        ));
+        let _ = admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+        ));
+    }
+}
+
+fn create_from_template(admin: &mut PgConnection, name: &str, template: &str) {
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    // Two clones of one template at the same instant can collide; retrying resolves it.
+    let mut last = None;
+    for attempt in 0..20 {
+        match admin.batch_execute(&sql) {
+            Ok(()) => return,
+            Err(error) => last = Some(error),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50 * (attempt + 1)));
+    }
+    panic!("create test database {name}: {last:?}");
+}
+
+mod diesel_migration_names {
+    use diesel::migration::MigrationSource;
+    use diesel::pg::Pg;
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+
+    /// A template name that changes whenever the embedded migrations change.
+    pub fn template_name() -> String {
+        let mut hasher = DefaultHasher::new();
+        let migrations = MigrationSource::<Pg>::migrations(&omnireports_db::MIGRATIONS)
+            .expect("read the embedded migrations");
+        for migration in migrations {
+            migration.name().to_string().hash(&mut hasher);
+        }
+        format!("omnireports_template_{:016x}", hasher.finish())
+    }
+}

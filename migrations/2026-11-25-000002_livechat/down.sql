@@ -1,0 +1,3 @@
+DROP TABLE conversations;
+DROP TABLE unit_monitors;
+DROP TABLE departments;

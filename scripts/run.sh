@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make run`: a working server with demo data and no setup.
+# Without DATABASE_URL, a private PostgreSQL cluster is started under .data/ (scripts/pg.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+cargo build --bin omnireports
+bin=target/debug/omnireports
+mkdir -p .data
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  admin_url=$(scripts/pg.sh start .data/pg)
+  if ! psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'omnireports'" | grep -q 1; then
+    psql "$admin_url" -qc 'CREATE DATABASE omnireports'
+  fi
+  export DATABASE_URL="${admin_url%/postgres}/omnireports"
+fi
+
+"$bin" migrate
+credentials=.data/demo-credentials
+loaded=$("$bin" demo --if-empty)
+if [[ -n "$loaded" ]]; then
+  printf '%s\n' "$loaded" > "$credentials"
+elif [[ ! -s "$credentials" ]]; then
+  # Demo data is there but its tokens were not kept: issue a fresh one for the manager.
+  printf 'DEMO_MANAGER_ID=demo-manager\nDEMO_MANAGER_TOKEN=%s\n' \
+    "$("$bin" token create --user manager --personal make-run)" > "$credentials"
+fi
+# shellcheck disable=SC1090
+source "$credentials"
+
+bind=${OMNIREPORTS_SERVER__BIND:-127.0.0.1:3000}
+start=$(date -u -d '-30 days' +%Y-%m-%dT00:00:00.000Z)
+end=$(date -u +%Y-%m-%dT23:59:59.999Z)
+cat <<MSG
+
+omnireports is starting on http://$bind with demo data (database: ${DATABASE_URL%%\?*}).
+Demo credentials are in $credentials. Try, in another terminal:
+
+  curl -s -H 'X-User-Id: $DEMO_MANAGER_ID' -H 'X-Auth-Token: $DEMO_MANAGER_TOKEN' \\
+    'http://$bind/api/v1/livechat/analytics/dashboards/conversations-by-department?start=$start&end=$end'
+
+MSG
+exec "$bin" serve --bind "$bind"
