@@ -1,4 +1,5 @@
 use crate::report::by_total_ascending;
+use crate::scope::in_range;
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -37,17 +38,16 @@ impl Report for ConversationsByDepartment {
 /// Counts per department name. The inner join drops conversations of deleted departments;
 /// grouping by name merges departments that share one.
 fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<Vec<Entry>> {
-    let (start, end) = (request.range.start, request.range.end);
     let mut query = conversations::table
         .inner_join(
             departments::table.on(departments::id.nullable().eq(conversations::department_id)),
         )
-        .filter(conversations::ts.ge(start))
-        .filter(conversations::ts.lt(end))
+        .filter(in_range(request.range.start, request.range.end))
         .group_by(departments::name)
         .select((departments::name, count_star()))
         .into_boxed();
     if let Some(units) = request.restriction.units() {
+        // The joined department's ancestors, or the conversation's own.
         query = query.filter(
             conversations::department_ancestors
                 .overlaps_with(units.clone())
@@ -70,10 +70,8 @@ fn without_department(conn: &mut PgConnection, request: &ReportRequest) -> Query
     if request.restriction != Restriction::None {
         return Ok(0);
     }
-    let (start, end) = (request.range.start, request.range.end);
     conversations::table
-        .filter(conversations::ts.ge(start))
-        .filter(conversations::ts.lt(end))
+        .filter(in_range(request.range.start, request.range.end))
         .filter(conversations::department_id.is_null())
         .count()
         .get_result(conn)

@@ -1,10 +1,19 @@
 #![doc = include_str!("../README.md")]
 
+mod by_agent;
 mod by_department;
+mod by_source;
+mod by_status;
+mod by_tags;
 mod report;
+mod scope;
 mod sort;
 
+pub use by_agent::ConversationsByAgent;
 pub use by_department::ConversationsByDepartment;
+pub use by_source::ConversationsBySource;
+pub use by_status::ConversationsByStatus;
+pub use by_tags::ConversationsByTags;
 pub use report::{Entry, Registry, Report, ReportBody, ReportRequest};
 pub use sort::{sort_entries, SortField};
 

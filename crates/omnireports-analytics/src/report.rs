@@ -70,7 +70,12 @@ pub struct Registry {
 impl Registry {
     /// Every report omnireports ships.
     pub fn builtin() -> Self {
-        Self::default().with(crate::ConversationsByDepartment)
+        Self::default()
+            .with(crate::ConversationsByDepartment)
+            .with(crate::ConversationsBySource)
+            .with(crate::ConversationsByStatus)
+            .with(crate::ConversationsByTags)
+            .with(crate::ConversationsByAgent)
     }
 
     /// Adds a report.

@@ -1,67 +1,6 @@
 use super::*;
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use omnireports_db::models::{text_array, NewConversation, NewDepartment};
-use omnireports_db::schema::{conversations, departments};
-use omnireports_db::Restriction;
 use omnireports_test_db::TestDatabase;
-use omnireports_validation::{DateRange, Sort, SortDirection};
 use serde_json::json;
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-fn department(conn: &mut PgConnection, id: &str, name: &str, ancestors: &[&str]) {
-    diesel::insert_into(departments::table)
-        .values(NewDepartment {
-            id: id.into(),
-            name: name.into(),
-            enabled: true,
-            type_: "d".into(),
-            ancestors: text_array(ancestors.iter().copied()),
-        })
-        .execute(conn)
-        .unwrap();
-}
-
-fn conversation(conn: &mut PgConnection, id: &str, ts: &str, department: Option<&str>) {
-    conversation_with_ancestors(conn, id, ts, department, &[]);
-}
-
-fn conversation_with_ancestors(
-    conn: &mut PgConnection,
-    id: &str,
-    ts: &str,
-    department: Option<&str>,
-    ancestors: &[&str],
-) {
-    diesel::insert_into(conversations::table)
-        .values(NewConversation {
-            id: id.into(),
-            ts: at(ts),
-            department_id: department.map(Into::into),
-            department_ancestors: text_array(ancestors.iter().copied()),
-            ..Default::default()
-        })
-        .execute(conn)
-        .unwrap();
-}
-
-fn request(start: &str, end: &str, sort: Sort, restriction: Restriction) -> ReportRequest {
-    ReportRequest {
-        range: DateRange {
-            start: at(start),
-            end: at(end),
-        },
-        sort,
-        restriction,
-    }
-}
-
-fn sort(keys: &[(&str, SortDirection)]) -> Sort {
-    Sort(keys.iter().map(|(k, d)| (k.to_string(), *d)).collect())
-}
 
 fn by_department(conn: &mut PgConnection, request: &ReportRequest) -> serde_json::Value {
     serde_json::to_value(ConversationsByDepartment.compute(conn, request).unwrap()).unwrap()

@@ -1,0 +1,79 @@
+use crate::scope::{in_range, visible_to};
+use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest, SortField};
+use diesel::dsl::{count_star, max};
+use diesel::prelude::*;
+use omnireports_db::schema::{conversations, users};
+use omnireports_db::Restriction;
+use omnireports_validation::{Sort, SortDirection};
+
+/// `conversations-by-agent`: conversations per serving agent, labelled by the agent's name, or
+/// the agent's id when the user or the name is missing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConversationsByAgent;
+
+impl Report for ConversationsByAgent {
+    fn name(&self) -> &'static str {
+        "conversations-by-agent"
+    }
+
+    fn reads_sort(&self) -> bool {
+        true
+    }
+
+    fn default_sort(&self) -> Sort {
+        Sort(vec![("name".to_owned(), SortDirection::Asc)])
+    }
+
+    fn sort_field(&self, key: &str) -> Option<SortField> {
+        match key {
+            "name" | "label" => Some(SortField::Label),
+            "total" | "value" => Some(SortField::Value),
+            "_id" => Some(SortField::Id),
+            _ => None,
+        }
+    }
+
+    fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let mut query = conversations::table
+            .left_join(users::table.on(users::id.nullable().eq(conversations::served_by_id)))
+            .filter(in_range(request.range.start, request.range.end))
+            .filter(conversations::served_by_id.is_not_null())
+            .group_by(conversations::served_by_id)
+            // One user per id, so max() just carries the name through the grouping.
+            .select((conversations::served_by_id, max(users::name.nullable()), count_star()))
+            .into_boxed();
+        if let Some(units) = request.restriction.units() {
+            query = query.filter(visible_to(units));
+        }
+        let rows: Vec<(Option<String>, Option<String>, i64)> = query.load(conn)?;
+        let mut data: Vec<Entry> = rows
+            .into_iter()
+            .map(|(id, name, value)| {
+                let id = id.unwrap_or_default();
+                Entry {
+                    label: name.filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone()),
+                    id,
+                    value,
+                }
+            })
+            .collect();
+        sort_entries(self, &mut data, &request.sort);
+        Ok(ReportBody {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified: Some(unserved(conn, request)?),
+        })
+    }
+}
+
+/// Conversations in range served by nobody; always 0 for a restricted user.
+fn unserved(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
+    if request.restriction != Restriction::None {
+        return Ok(0);
+    }
+    conversations::table
+        .filter(in_range(request.range.start, request.range.end))
+        .filter(conversations::served_by_id.is_null())
+        .count()
+        .get_result(conn)
+}

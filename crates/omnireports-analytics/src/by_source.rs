@@ -1,0 +1,59 @@
+use crate::scope::{in_range, visible_to};
+use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use omnireports_db::schema::conversations;
+use omnireports_validation::{Sort, SortDirection};
+
+/// `conversations-by-source`: conversations per (source type, alias), labelled by the alias when
+/// there is one, else the type. `sort` is accepted but never read, as in Rocket.Chat.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConversationsBySource;
+
+impl Report for ConversationsBySource {
+    fn name(&self) -> &'static str {
+        "conversations-by-source"
+    }
+
+    fn reads_sort(&self) -> bool {
+        false
+    }
+
+    fn default_sort(&self) -> Sort {
+        Sort(vec![("total".to_owned(), SortDirection::Desc)])
+    }
+
+    fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let mut query = conversations::table
+            .filter(in_range(request.range.start, request.range.end))
+            .filter(conversations::source_type.is_not_null())
+            .group_by((conversations::source_type, conversations::source_alias))
+            .select((
+                conversations::source_type,
+                conversations::source_alias,
+                count_star(),
+            ))
+            .into_boxed();
+        if let Some(units) = request.restriction.units() {
+            query = query.filter(visible_to(units));
+        }
+        let rows: Vec<(Option<String>, Option<String>, i64)> = query.load(conn)?;
+        let mut data: Vec<Entry> = rows
+            .into_iter()
+            .map(|(source_type, alias, value)| {
+                let source_type = source_type.unwrap_or_default();
+                Entry {
+                    label: alias.clone().unwrap_or_else(|| source_type.clone()),
+                    id: format!("{source_type}\u{0}{}", alias.unwrap_or_default()),
+                    value,
+                }
+            })
+            .collect();
+        sort_entries(self, &mut data, &request.sort);
+        Ok(ReportBody {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified: None,
+        })
+    }
+}

@@ -1,0 +1,79 @@
+use crate::report::by_total_ascending;
+use crate::scope::in_range;
+use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
+use omnireports_db::schema::conversations;
+use omnireports_db::Restriction;
+use omnireports_validation::Sort;
+
+/// `conversations-by-tags`: a conversation counts once under each of its tags, so `total` can
+/// exceed the number of conversations; `unspecified` counts the untagged ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConversationsByTags;
+
+/// Diesel's query builder has no `unnest`, so this one count is SQL with bound parameters.
+const COUNTS_BY_TAG: &str = "\
+    SELECT tag AS label, count(*) AS value \
+    FROM conversations CROSS JOIN LATERAL unnest(conversations.tags) AS tag \
+    WHERE conversations.ts >= $1 AND conversations.ts < $2 AND tag IS NOT NULL \
+      AND ($3::text[] IS NULL \
+           OR conversations.department_ancestors && $3 \
+           OR conversations.department_id IN (SELECT id FROM departments WHERE ancestors && $3)) \
+    GROUP BY tag";
+
+#[derive(QueryableByName)]
+struct TagCount {
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+impl Report for ConversationsByTags {
+    fn name(&self) -> &'static str {
+        "conversations-by-tags"
+    }
+
+    fn reads_sort(&self) -> bool {
+        true
+    }
+
+    fn default_sort(&self) -> Sort {
+        by_total_ascending()
+    }
+
+    fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows: Vec<TagCount> = diesel::sql_query(COUNTS_BY_TAG)
+            .bind::<Timestamptz, _>(request.range.start)
+            .bind::<Timestamptz, _>(request.range.end)
+            .bind::<Nullable<Array<Nullable<Text>>>, _>(request.restriction.units())
+            .load(conn)?;
+        let mut data: Vec<Entry> = rows
+            .into_iter()
+            .map(|row| Entry {
+                id: row.label.clone(),
+                label: row.label,
+                value: row.value,
+            })
+            .collect();
+        sort_entries(self, &mut data, &request.sort);
+        Ok(ReportBody {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified: Some(untagged(conn, request)?),
+        })
+    }
+}
+
+/// Conversations in range without tags; always 0 for a restricted user.
+fn untagged(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
+    if request.restriction != Restriction::None {
+        return Ok(0);
+    }
+    conversations::table
+        .filter(in_range(request.range.start, request.range.end))
+        .filter(conversations::tags.eq(Vec::<Option<String>>::new()))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,25 @@
+//! The filters every report shares: the `[start, end)` range and the monitor restriction.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::auto_type;
+use diesel::prelude::*;
+use omnireports_db::schema::{conversations, departments};
+
+/// Conversations created in `[start, end)`.
+#[auto_type]
+pub(crate) fn in_range(start: DateTime<Utc>, end: DateTime<Utc>) -> _ {
+    conversations::ts.ge(start).and(conversations::ts.lt(end))
+}
+
+/// Conversations a monitor of `units` may see: the conversation's own `department_ancestors`,
+/// or its department's `ancestors`, include one of the units.
+#[auto_type]
+pub(crate) fn visible_to(units: Vec<Option<String>>) -> _ {
+    let department_units: Vec<Option<String>> = units.clone();
+    let departments_in_units: _ = departments::table
+        .filter(departments::ancestors.overlaps_with(department_units))
+        .select(departments::id.nullable());
+    conversations::department_ancestors
+        .overlaps_with(units)
+        .or(conversations::department_id.eq_any(departments_in_units))
+}

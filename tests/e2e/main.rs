@@ -1,0 +1,10 @@
+//! End-to-end tests: the real server over real HTTP against a private PostgreSQL database.
+//! All in one binary, so they share the compiled app and run in parallel.
+
+mod util;
+
+mod auth;
+mod by_department;
+mod errors;
+mod rate_limit;
+mod rocketchat;
