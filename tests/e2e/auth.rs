@@ -32,9 +32,21 @@ fn wrong_unknown_or_foreign_credentials_are_unauthorized() {
     let app = TestApp::new();
     let admin = app.user(&["admin"]);
     let other = app.user(&["admin"]);
-    assert_unauthorized(&app, &[("X-User-Id", &admin.user_id), ("X-Auth-Token", "nope")]);
-    assert_unauthorized(&app, &[("X-User-Id", "ghost"), ("X-Auth-Token", &admin.token)]);
-    assert_unauthorized(&app, &[("X-User-Id", &admin.user_id), ("X-Auth-Token", &other.token)]);
+    assert_unauthorized(
+        &app,
+        &[("X-User-Id", &admin.user_id), ("X-Auth-Token", "nope")],
+    );
+    assert_unauthorized(
+        &app,
+        &[("X-User-Id", "ghost"), ("X-Auth-Token", &admin.token)],
+    );
+    assert_unauthorized(
+        &app,
+        &[
+            ("X-User-Id", &admin.user_id),
+            ("X-Auth-Token", &other.token),
+        ],
+    );
 }
 
 #[test]
@@ -44,7 +56,10 @@ fn header_names_are_case_insensitive() {
     let response = app.request(
         "GET",
         &format!("{REPORT}{QUERY}"),
-        &[("x-user-id", &admin.user_id), ("X-AUTH-TOKEN", &admin.token)],
+        &[
+            ("x-user-id", &admin.user_id),
+            ("X-AUTH-TOKEN", &admin.token),
+        ],
     );
     assert_eq!(response.status, 200, "{}", response.text);
 }
@@ -63,8 +78,17 @@ fn expired_login_token_is_unauthorized_but_fresh_one_works() {
     };
     app.add_token(&stale, LOGIN_TOKEN, Utc::now() - Duration::days(91));
     app.add_token(&fresh, LOGIN_TOKEN, Utc::now() - Duration::days(89));
-    assert_unauthorized(&app, &[("X-User-Id", &stale.user_id), ("X-Auth-Token", &stale.token)]);
-    assert_eq!(app.get(&format!("{REPORT}{QUERY}"), Some(&fresh)).status, 200);
+    assert_unauthorized(
+        &app,
+        &[
+            ("X-User-Id", &stale.user_id),
+            ("X-Auth-Token", &stale.token),
+        ],
+    );
+    assert_eq!(
+        app.get(&format!("{REPORT}{QUERY}"), Some(&fresh)).status,
+        200
+    );
 }
 
 #[test]
@@ -106,5 +130,8 @@ fn credentials_are_checked_before_parameters() {
     let response = app.request("GET", &format!("{REPORT}?foo=1"), &[]);
     assert_eq!(response.status, 401);
     let agent = app.user(&["livechat-agent"]);
-    assert_eq!(app.get(&format!("{REPORT}?foo=1"), Some(&agent)).status, 403);
+    assert_eq!(
+        app.get(&format!("{REPORT}?foo=1"), Some(&agent)).status,
+        403
+    );
 }

@@ -75,9 +75,13 @@ fn dates_without_offset_use_the_configured_time_zone() {
     // 2026-01-10T02:00Z is 2026-01-09 23:00 in São Paulo (UTC-3).
     app.conversation("c1", "2026-01-10T02:00:00Z", Some("sales"));
     let manager = app.user(&["livechat-manager"]);
-    let local = app.report("start=2026-01-10&end=2026-01-11", &manager).json();
+    let local = app
+        .report("start=2026-01-10&end=2026-01-11", &manager)
+        .json();
     assert_eq!(local["total"], 0);
-    let previous = app.report("start=2026-01-09&end=2026-01-10", &manager).json();
+    let previous = app
+        .report("start=2026-01-09&end=2026-01-10", &manager)
+        .json();
     assert_eq!(previous["total"], 1);
 }
 

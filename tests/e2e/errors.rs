@@ -27,29 +27,71 @@ fn every_bad_query_gets_its_documented_400_body() {
     let admin = app.user(&["admin"]);
     let cases: Vec<(&str, Value)> = vec![
         ("", invalid_params("must have required property 'start'")),
-        ("end=2026-01-01", invalid_params("must have required property 'start'")),
-        ("foo=1", invalid_params("must have required property 'start'")),
-        ("start=2026-01-01", invalid_params("must have required property 'end'")),
-        ("start=a&end=b&foo=1", invalid_params("must NOT have additional properties")),
-        ("start=a&end=b&count=10", invalid_params("must NOT have additional properties")),
-        ("start=a&end=b&access_token=x", invalid_params("must NOT have additional properties")),
+        (
+            "end=2026-01-01",
+            invalid_params("must have required property 'start'"),
+        ),
+        (
+            "foo=1",
+            invalid_params("must have required property 'start'"),
+        ),
+        (
+            "start=2026-01-01",
+            invalid_params("must have required property 'end'"),
+        ),
+        (
+            "start=a&end=b&foo=1",
+            invalid_params("must NOT have additional properties"),
+        ),
+        (
+            "start=a&end=b&count=10",
+            invalid_params("must NOT have additional properties"),
+        ),
+        (
+            "start=a&end=b&access_token=x",
+            invalid_params("must NOT have additional properties"),
+        ),
         ("start=a&start=b&end=c", invalid_params("must be string")),
         ("start[]=a&end=c", invalid_params("must be string")),
         ("start[x]=a&end=c", invalid_params("must be string")),
-        ("start=a&end=b&sort[total]=1", invalid_params("must be string")),
-        ("start=a&end=b&sort=a&sort=b", invalid_params("must be string")),
+        (
+            "start=a&end=b&sort[total]=1",
+            invalid_params("must be string"),
+        ),
+        (
+            "start=a&end=b&sort=a&sort=b",
+            invalid_params("must be string"),
+        ),
         ("start=2026-01-01&end=2026-01-02&sort=", invalid_sort("")),
-        ("start=2026-01-01&end=2026-01-02&sort=null", invalid_sort("null")),
-        ("start=2026-01-01&end=2026-01-02&sort=%7B%22total%22%3A2%7D", invalid_sort("{\"total\":2}")),
-        ("start=2026-01-01&end=2026-01-02&sort=%7Bbad", invalid_sort("{bad")),
-        ("start=test&end=2026-01-02&sort=%7Bbad", invalid_sort("{bad")),
+        (
+            "start=2026-01-01&end=2026-01-02&sort=null",
+            invalid_sort("null"),
+        ),
+        (
+            "start=2026-01-01&end=2026-01-02&sort=%7B%22total%22%3A2%7D",
+            invalid_sort("{\"total\":2}"),
+        ),
+        (
+            "start=2026-01-01&end=2026-01-02&sort=%7Bbad",
+            invalid_sort("{bad"),
+        ),
+        (
+            "start=test&end=2026-01-02&sort=%7Bbad",
+            invalid_sort("{bad"),
+        ),
         ("start=&end=", plain(START)),
         ("start=test&end=test", plain(START)),
         ("start=2026-01-01&end=test", plain(END)),
-        ("start=2026-01-01T00:00:00+05:00&end=2026-01-02", plain(START)),
+        (
+            "start=2026-01-01T00:00:00+05:00&end=2026-01-02",
+            plain(START),
+        ),
         ("start=2023-01-01&end=2024-01-05", plain(YEAR)),
         ("start=2024-06-02&end=2023-01-01", plain(ORDER)),
-        ("start=2026-01-02T00:00:00.001Z&end=2026-01-02T00:00:00.000Z", plain(ORDER)),
+        (
+            "start=2026-01-02T00:00:00.001Z&end=2026-01-02T00:00:00.000Z",
+            plain(ORDER),
+        ),
     ];
     for (query, expected) in cases {
         let response = app.report(query, &admin);
@@ -77,7 +119,11 @@ fn encoded_offsets_and_other_date_formats_are_accepted() {
 #[test]
 fn unknown_paths_are_404_in_the_envelope() {
     let app = TestApp::new();
-    for path in ["/", "/api/v1/nope", "/api/v1/livechat/analytics/dashboards/conversations-by-nothing"] {
+    for path in [
+        "/",
+        "/api/v1/nope",
+        "/api/v1/livechat/analytics/dashboards/conversations-by-nothing",
+    ] {
         let response = app.request("GET", path, &[]);
         assert_eq!(response.status, 404, "{path}");
         assert_eq!(response.text, r#"{"success":false,"error":"Not found"}"#);
@@ -91,7 +137,10 @@ fn wrong_method_on_a_report_is_405_in_the_envelope() {
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
         let response = app.request(method, REPORT, &[]);
         assert_eq!(response.status, 405, "{method}");
-        assert_eq!(response.text, r#"{"success":false,"error":"Method not allowed"}"#);
+        assert_eq!(
+            response.text,
+            r#"{"success":false,"error":"Method not allowed"}"#
+        );
     }
 }
 
@@ -138,5 +187,8 @@ fn server_fault_is_an_opaque_500() {
         .unwrap();
     let response = app.report("start=2026-01-01&end=2026-01-02", &admin);
     assert_eq!(response.status, 500);
-    assert_eq!(response.text, r#"{"success":false,"error":"Internal server error"}"#);
+    assert_eq!(
+        response.text,
+        r#"{"success":false,"error":"Internal server error"}"#
+    );
 }

@@ -6,5 +6,6 @@ mod util;
 mod auth;
 mod by_department;
 mod errors;
+mod every_report;
 mod rate_limit;
 mod rocketchat;

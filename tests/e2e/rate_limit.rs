@@ -17,7 +17,11 @@ fn eleventh_call_in_a_minute_is_429_with_headers() {
             response.header("x-ratelimit-remaining"),
             Some(expected_remaining.to_string().as_str())
         );
-        assert!(response.header("x-ratelimit-reset").unwrap().parse::<i64>().is_ok());
+        assert!(response
+            .header("x-ratelimit-reset")
+            .unwrap()
+            .parse::<i64>()
+            .is_ok());
     }
     let response = app.report(QUERY, &manager);
     assert_eq!(response.status, 429);
@@ -25,7 +29,11 @@ fn eleventh_call_in_a_minute_is_429_with_headers() {
     let error = body["error"].as_str().unwrap();
     let wait: u64 = error
         .strip_prefix("Error, too many requests. Please slow down. You must wait ")
-        .and_then(|rest| rest.strip_suffix(" seconds before trying this endpoint again. [error-too-many-requests]"))
+        .and_then(|rest| {
+            rest.strip_suffix(
+                " seconds before trying this endpoint again. [error-too-many-requests]",
+            )
+        })
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("unexpected 429 body: {error}"));
     assert!((1..=60).contains(&wait), "{wait}");

@@ -93,6 +93,8 @@ fn e11_admin_sees_the_department_of_a_recent_conversation() {
     let body = response.json();
     let data = body["data"].as_array().unwrap();
     assert!(!data.is_empty());
-    assert!(data.iter().all(|entry| entry["value"].as_i64().unwrap() >= 0));
+    assert!(data
+        .iter()
+        .all(|entry| entry["value"].as_i64().unwrap() >= 0));
     assert_eq!(body["success"], true);
 }

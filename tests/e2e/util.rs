@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub const UNAUTHORIZED_BODY: &str = r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#;
+
 pub const REPORT: &str = "/api/v1/livechat/analytics/dashboards/conversations-by-department";
 
 /// A running server and its private database; both go away on drop.
@@ -41,8 +43,7 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -60,7 +61,10 @@ impl TestApp {
         let db = TestDatabase::new();
         let mut settings = Settings::load_from(HashMap::from([
             ("DATABASE_URL".to_owned(), db.url().to_owned()),
-            ("OMNIREPORTS_CONFIG_DIR".to_owned(), "/nonexistent".to_owned()),
+            (
+                "OMNIREPORTS_CONFIG_DIR".to_owned(),
+                "/nonexistent".to_owned(),
+            ),
         ]))
         .expect("default settings load");
         settings.database.acquire_timeout_ms = 1_000;
@@ -159,13 +163,17 @@ impl TestApp {
     }
 
     pub fn conversation(&self, id: &str, ts: &str, department: Option<&str>) {
+        self.insert_conversation(NewConversation {
+            id: id.into(),
+            ts: ts.parse().unwrap(),
+            department_id: department.map(Into::into),
+            ..Default::default()
+        });
+    }
+
+    pub fn insert_conversation(&self, row: NewConversation) {
         diesel::insert_into(conversations::table)
-            .values(NewConversation {
-                id: id.into(),
-                ts: ts.parse().unwrap(),
-                department_id: department.map(Into::into),
-                ..Default::default()
-            })
+            .values(row)
             .execute(&mut self.conn())
             .unwrap();
     }
@@ -215,7 +223,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop the server before the database is dropped.
-        let _ = actix_web::rt::System::new().block_on(self.handle.stop(false));
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
     }
 }
 

@@ -40,7 +40,11 @@ impl Report for ConversationsByAgent {
             .filter(conversations::served_by_id.is_not_null())
             .group_by(conversations::served_by_id)
             // One user per id, so max() just carries the name through the grouping.
-            .select((conversations::served_by_id, max(users::name.nullable()), count_star()))
+            .select((
+                conversations::served_by_id,
+                max(users::name.nullable()),
+                count_star(),
+            ))
             .into_boxed();
         if let Some(units) = request.restriction.units() {
             query = query.filter(visible_to(units));

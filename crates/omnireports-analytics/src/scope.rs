@@ -16,7 +16,7 @@ pub(crate) fn in_range(start: DateTime<Utc>, end: DateTime<Utc>) -> _ {
 #[auto_type]
 pub(crate) fn visible_to(units: Vec<Option<String>>) -> _ {
     let department_units: Vec<Option<String>> = units.clone();
-    let departments_in_units: _ = departments::table
+    let departments_in_units = departments::table
         .filter(departments::ancestors.overlaps_with(department_units))
         .select(departments::id.nullable());
     conversations::department_ancestors

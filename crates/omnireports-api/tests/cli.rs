@@ -29,7 +29,16 @@ fn user_and_token_create_print_only_the_id_and_the_token() {
     let db = TestDatabase::new();
     let id = stdout(&omnireports(
         &db,
-        &["user", "create", "--username", "mia", "--name", "Mia", "--role", "livechat-manager"],
+        &[
+            "user",
+            "create",
+            "--username",
+            "mia",
+            "--name",
+            "Mia",
+            "--role",
+            "livechat-manager",
+        ],
     ));
     let id = id.trim();
     assert_eq!(id.len(), 17, "{id:?}");
@@ -63,13 +72,16 @@ fn migrate_is_idempotent() {
 fn demo_loads_once_and_prints_working_credentials() {
     let db = TestDatabase::new();
     let printed = stdout(&omnireports(&db, &["demo"]));
-    let vars: std::collections::HashMap<&str, &str> =
-        printed.lines().filter_map(|line| line.split_once('=')).collect();
+    let vars: std::collections::HashMap<&str, &str> = printed
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .collect();
     for role in ["ADMIN", "MANAGER", "MONITOR", "AGENT"] {
         let id = vars[format!("DEMO_{role}_ID").as_str()];
         let token = vars[format!("DEMO_{role}_TOKEN").as_str()];
-        let user = omnireports_auth::authenticate(&mut db.connect(), id, token, chrono::Utc::now(), 90)
-            .unwrap();
+        let user =
+            omnireports_auth::authenticate(&mut db.connect(), id, token, chrono::Utc::now(), 90)
+                .unwrap();
         assert!(user.is_some(), "{role}");
     }
     let conversations: i64 = omnireports_db::schema::conversations::table

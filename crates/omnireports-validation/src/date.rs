@@ -63,7 +63,11 @@ fn epoch_ms(digits: &str, negative: bool) -> Option<DateTime<Utc>> {
         return None;
     }
     let ms: i64 = significant.parse().unwrap_or(0);
-    civil::clip(DateTime::from_timestamp_millis(if negative { -ms } else { ms })?)
+    civil::clip(DateTime::from_timestamp_millis(if negative {
+        -ms
+    } else {
+        ms
+    })?)
 }
 
 /// JavaScript's whitespace (`\s`, and what V8's date parser skips): Unicode White_Space except

@@ -37,7 +37,11 @@ pub enum ValidationError {
 ///
 /// When `reads_sort` is false the schema still accepts a `sort` string, but it is never parsed,
 /// so a malformed one cannot fail the request.
-pub fn validate(query_string: &str, tz: Tz, reads_sort: bool) -> Result<Validated, ValidationError> {
+pub fn validate(
+    query_string: &str,
+    tz: Tz,
+    reads_sort: bool,
+) -> Result<Validated, ValidationError> {
     let query = parse_query(query_string)?;
     let sort = match query.sort.as_deref() {
         Some(raw) if reads_sort => Some(parse_sort(raw)?),

@@ -69,8 +69,8 @@ fn month_diff(a: DateTime<Utc>, b: DateTime<Utc>, tz: Tz) -> Option<f64> {
         // Anchoring on the later day of month keeps the end-of-month clamping right.
         return month_diff(b, a, tz).map(|months| -months);
     }
-    let whole = (local_b.year() - local_a.year()) * 12 + local_b.month0() as i32
-        - local_a.month0() as i32;
+    let whole =
+        (local_b.year() - local_a.year()) * 12 + local_b.month0() as i32 - local_a.month0() as i32;
     let anchor = add_months(a, whole, tz)?;
     let offset = millis(b) - millis(anchor);
     let adjust = if offset < 0.0 {
@@ -90,7 +90,10 @@ fn add_months(instant: DateTime<Utc>, months: i32, tz: Tz) -> Option<DateTime<Ut
     let total = local.year().checked_mul(12)? + local.month0() as i32 + months;
     let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
     let day = local.day().min(days_in_month(year, month)?);
-    local_to_utc(NaiveDate::from_ymd_opt(year, month, day)?.and_time(local.time()), tz)
+    local_to_utc(
+        NaiveDate::from_ymd_opt(year, month, day)?.and_time(local.time()),
+        tz,
+    )
 }
 
 fn days_in_month(year: i32, month: u32) -> Option<u32> {

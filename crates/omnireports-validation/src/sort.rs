@@ -63,7 +63,11 @@ mod tests {
     use SortDirection::{Asc, Desc};
 
     fn sort(keys: &[(&str, SortDirection)]) -> Sort {
-        Sort(keys.iter().map(|&(key, dir)| (key.to_owned(), dir)).collect())
+        Sort(
+            keys.iter()
+                .map(|&(key, dir)| (key.to_owned(), dir))
+                .collect(),
+        )
     }
 
     fn invalid(raw: &str) -> Result<Sort, SortError> {
@@ -128,7 +132,13 @@ mod tests {
 
     #[test]
     fn malformed_json_is_invalid() {
-        for raw in ["{total:1}", r#"{"total":1"#, r#"{"total":1,}"#, "a", "{'total':1}"] {
+        for raw in [
+            "{total:1}",
+            r#"{"total":1"#,
+            r#"{"total":1,}"#,
+            "a",
+            "{'total':1}",
+        ] {
             assert_eq!(parse_sort(raw), invalid(raw), "{raw}");
         }
     }

@@ -17,21 +17,57 @@ fn error_text(query: &str) -> String {
 fn every_row_of_the_schema_table_has_its_message() {
     let rows = [
         ("", "must have required property 'start' [invalid-params]"),
-        ("end=2024-01-01", "must have required property 'start' [invalid-params]"),
-        ("foo=1", "must have required property 'start' [invalid-params]"),
-        ("start=2024-01-01", "must have required property 'end' [invalid-params]"),
-        ("start=a&end=b&foo=1", "must NOT have additional properties [invalid-params]"),
-        ("start=a&end=b&count=10", "must NOT have additional properties [invalid-params]"),
-        ("start=a&end=b&offset=0", "must NOT have additional properties [invalid-params]"),
-        ("start=a&end=b&fields=x", "must NOT have additional properties [invalid-params]"),
-        ("start=a&end=b&query=x", "must NOT have additional properties [invalid-params]"),
-        ("start=a&end=b&access_token=x", "must NOT have additional properties [invalid-params]"),
+        (
+            "end=2024-01-01",
+            "must have required property 'start' [invalid-params]",
+        ),
+        (
+            "foo=1",
+            "must have required property 'start' [invalid-params]",
+        ),
+        (
+            "start=2024-01-01",
+            "must have required property 'end' [invalid-params]",
+        ),
+        (
+            "start=a&end=b&foo=1",
+            "must NOT have additional properties [invalid-params]",
+        ),
+        (
+            "start=a&end=b&count=10",
+            "must NOT have additional properties [invalid-params]",
+        ),
+        (
+            "start=a&end=b&offset=0",
+            "must NOT have additional properties [invalid-params]",
+        ),
+        (
+            "start=a&end=b&fields=x",
+            "must NOT have additional properties [invalid-params]",
+        ),
+        (
+            "start=a&end=b&query=x",
+            "must NOT have additional properties [invalid-params]",
+        ),
+        (
+            "start=a&end=b&access_token=x",
+            "must NOT have additional properties [invalid-params]",
+        ),
         ("start=a&start=b&end=c", "must be string [invalid-params]"),
         ("start[]=a&end=b", "must be string [invalid-params]"),
         ("start[x]=a&end=b", "must be string [invalid-params]"),
-        ("start=a&end=b&sort[total]=1", "must be string [invalid-params]"),
-        ("start=a&end=b&sort=a&sort=b", "must be string [invalid-params]"),
-        ("start=&end=", r#"The "start" query parameter must be a valid date."#),
+        (
+            "start=a&end=b&sort[total]=1",
+            "must be string [invalid-params]",
+        ),
+        (
+            "start=a&end=b&sort=a&sort=b",
+            "must be string [invalid-params]",
+        ),
+        (
+            "start=&end=",
+            r#"The "start" query parameter must be a valid date."#,
+        ),
     ];
     for (query, message) in rows {
         assert_eq!(error_text(query), message, "{query}");
@@ -48,7 +84,11 @@ fn schema_errors_become_invalid_params() {
 
 #[test]
 fn sort_errors_become_invalid_sort_with_the_raw_sort() {
-    let error = validate(&format!("{RANGE}&sort=%7B%22total%22%3A0%7D"), Tz::UTC, true);
+    let error = validate(
+        &format!("{RANGE}&sort=%7B%22total%22%3A0%7D"),
+        Tz::UTC,
+        true,
+    );
     let api = ApiError::from(error.unwrap_err());
     assert_eq!(api, ApiError::InvalidSort(r#"{"total":0}"#.to_owned()));
     assert_eq!(

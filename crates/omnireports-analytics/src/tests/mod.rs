@@ -66,7 +66,6 @@ pub fn sort(keys: &[(&str, SortDirection)]) -> Sort {
     Sort(keys.iter().map(|(k, d)| (k.to_string(), *d)).collect())
 }
 
-
 pub fn insert(conn: &mut PgConnection, row: NewConversation) {
     diesel::insert_into(conversations::table)
         .values(row)
@@ -85,7 +84,11 @@ pub fn on_day(id: &str, build: impl FnOnce(&mut NewConversation)) -> NewConversa
     row
 }
 
-pub fn compute(report: &dyn Report, conn: &mut PgConnection, req: &ReportRequest) -> serde_json::Value {
+pub fn compute(
+    report: &dyn Report,
+    conn: &mut PgConnection,
+    req: &ReportRequest,
+) -> serde_json::Value {
     serde_json::to_value(report.compute(conn, req).unwrap()).unwrap()
 }
 

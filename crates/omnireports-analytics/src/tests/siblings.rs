@@ -51,16 +51,22 @@ fn by_status_counts_each_status_and_total_is_conversations() {
     let db = TestDatabase::new();
     let conn = &mut db.connect();
     let served = |row: &mut NewConversation| row.served_by_id = Some("a1".into());
-    insert(conn, on_day("open", |r| {
-        r.open = true;
-        served(r);
-    }));
+    insert(
+        conn,
+        on_day("open", |r| {
+            r.open = true;
+            served(r);
+        }),
+    );
     insert(conn, on_day("queued", |r| r.open = true));
-    insert(conn, on_day("held", |r| {
-        r.open = true;
-        r.on_hold = true;
-        served(r);
-    }));
+    insert(
+        conn,
+        on_day("held", |r| {
+            r.open = true;
+            r.on_hold = true;
+            served(r);
+        }),
+    );
     insert(conn, on_day("closed1", |r| r.chat_duration = Some(120.0)));
     insert(conn, on_day("closed2", |r| r.chat_duration = Some(30.5)));
     insert(conn, on_day("zero", |r| r.chat_duration = Some(0.0))); // in no status
@@ -111,10 +117,23 @@ fn by_tags_counts_a_conversation_under_each_tag() {
         compute(&report, conn, &whole_day(&report)),
         json!({"total":3,"data":[{"label":"vip","value":1},{"label":"billing","value":2}],"unspecified":2})
     );
-    let by_label = request(DAY_START, DAY_END, sort(&[("_id", Desc)]), Restriction::None);
+    let by_label = request(
+        DAY_START,
+        DAY_END,
+        sort(&[("_id", Desc)]),
+        Restriction::None,
+    );
     assert_eq!(compute(&report, conn, &by_label)["data"][0]["label"], "vip");
-    let by_value = request(DAY_START, DAY_END, sort(&[("value", Desc)]), Restriction::None);
-    assert_eq!(compute(&report, conn, &by_value)["data"][0]["label"], "billing");
+    let by_value = request(
+        DAY_START,
+        DAY_END,
+        sort(&[("value", Desc)]),
+        Restriction::None,
+    );
+    assert_eq!(
+        compute(&report, conn, &by_value)["data"][0]["label"],
+        "billing"
+    );
 }
 
 fn agent_user(conn: &mut PgConnection, id: &str, name: Option<&str>) {
@@ -155,9 +174,19 @@ fn by_agent_labels_by_name_falling_back_to_id() {
             {"label":"gone","value":1}
         ],"unspecified":1})
     );
-    let by_total = request(DAY_START, DAY_END, sort(&[("total", Asc)]), Restriction::None);
+    let by_total = request(
+        DAY_START,
+        DAY_END,
+        sort(&[("total", Asc)]),
+        Restriction::None,
+    );
     assert_eq!(compute(&report, conn, &by_total)["data"][0]["label"], "a2");
-    let by_id = request(DAY_START, DAY_END, sort(&[("_id", Desc)]), Restriction::None);
+    let by_id = request(
+        DAY_START,
+        DAY_END,
+        sort(&[("_id", Desc)]),
+        Restriction::None,
+    );
     assert_eq!(compute(&report, conn, &by_id)["data"][0]["label"], "gone");
 }
 
@@ -176,7 +205,10 @@ fn restriction_applies_to_every_report() {
     };
     insert(conn, on_day("mine", |r| everything(r, "in-unit")));
     insert(conn, on_day("theirs", |r| everything(r, "elsewhere")));
-    insert(conn, on_day("untagged", |r| r.department_id = Some("elsewhere".into())));
+    insert(
+        conn,
+        on_day("untagged", |r| r.department_id = Some("elsewhere".into())),
+    );
     for report in Registry::builtin().iter() {
         let restricted = request(
             DAY_START,

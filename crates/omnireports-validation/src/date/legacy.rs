@@ -49,7 +49,10 @@ pub(super) fn parse(input: &str, tz: Tz) -> Option<DateTime<Utc>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
     /// `value` holds at most nine significant digits; `len` counts every digit.
-    Number { value: i64, len: usize },
+    Number {
+        value: i64,
+        len: usize,
+    },
     Symbol(char),
     Word(Word),
     Space,
@@ -65,7 +68,10 @@ enum Word {
     /// The hours to add: 0 or 12.
     AmPm(i64),
     /// The offset in hours.
-    Zone { hours: i64, is_z: bool },
+    Zone {
+        hours: i64,
+        is_z: bool,
+    },
     /// The ES5 date-time separator `T`.
     T,
     Other,
@@ -118,10 +124,13 @@ const KEYWORDS: [(&str, Word); 27] = [
     ("pm", Word::AmPm(12)),
     ("ut", zone(0)),
     ("utc", zone(0)),
-    ("z", Word::Zone {
-        hours: 0,
-        is_z: true,
-    }),
+    (
+        "z",
+        Word::Zone {
+            hours: 0,
+            is_z: true,
+        },
+    ),
     ("gmt", zone(0)),
     ("cdt", zone(-5)),
     ("cst", zone(-6)),
@@ -139,7 +148,11 @@ const fn zone(hours: i64) -> Word {
 }
 
 fn keyword(word: &str) -> Word {
-    let prefix: String = word.chars().take(3).map(|c| c.to_ascii_lowercase()).collect();
+    let prefix: String = word
+        .chars()
+        .take(3)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     let long = word.chars().count() > 3;
     KEYWORDS
         .iter()

@@ -229,7 +229,9 @@ impl Cursor<'_> {
 
     /// The index of the option the text continues with.
     fn one_of(&mut self, options: &[&str]) -> Option<usize> {
-        let index = options.iter().position(|option| self.0.starts_with(option))?;
+        let index = options
+            .iter()
+            .position(|option| self.0.starts_with(option))?;
         self.0 = &self.0[options[index].len()..];
         Some(index)
     }

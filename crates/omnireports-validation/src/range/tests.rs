@@ -38,7 +38,11 @@ fn every_vector_of_the_contract_has_its_result() {
     let vectors = [
         ("2023-01-01T00:00Z", "2024-01-01T00:00Z", None),
         ("2023-01-01T00:00Z", "2024-01-04T23:59:59Z", None),
-        ("2023-01-01T00:00Z", "2024-01-05T00:00Z", Some(DateError::MoreThanOneYear)),
+        (
+            "2023-01-01T00:00Z",
+            "2024-01-05T00:00Z",
+            Some(DateError::MoreThanOneYear),
+        ),
         ("2023-03-01", "2024-03-04", None),
         ("2023-03-01", "2024-03-05", Some(DateError::MoreThanOneYear)),
         ("2024-02-29", "2025-03-03", None),
@@ -48,7 +52,11 @@ fn every_vector_of_the_contract_has_its_result() {
         ("2024-06-02", "2023-01-01", Some(DateError::StartAfterEnd)),
     ];
     for (start, end, error) in vectors {
-        assert_eq!(check_range(start, end, Tz::UTC).err(), error, "{start} -> {end}");
+        assert_eq!(
+            check_range(start, end, Tz::UTC).err(),
+            error,
+            "{start} -> {end}"
+        );
     }
 }
 
@@ -73,7 +81,11 @@ fn start_equal_to_end_is_valid() {
 #[test]
 fn start_one_millisecond_after_end_is_out_of_order() {
     assert_eq!(
-        check_range("2024-01-01T00:00:00.001Z", "2024-01-01T00:00:00.000Z", Tz::UTC),
+        check_range(
+            "2024-01-01T00:00:00.001Z",
+            "2024-01-01T00:00:00.000Z",
+            Tz::UTC
+        ),
         Err(DateError::StartAfterEnd)
     );
 }
@@ -88,8 +100,14 @@ fn the_order_check_uses_full_instants_not_days() {
 
 #[test]
 fn an_invalid_start_is_reported_before_an_invalid_end() {
-    assert_eq!(check_range("test", "test", Tz::UTC), Err(DateError::InvalidStart));
-    assert_eq!(check_range("2020-01-01", "test", Tz::UTC), Err(DateError::InvalidEnd));
+    assert_eq!(
+        check_range("test", "test", Tz::UTC),
+        Err(DateError::InvalidStart)
+    );
+    assert_eq!(
+        check_range("2020-01-01", "test", Tz::UTC),
+        Err(DateError::InvalidEnd)
+    );
 }
 
 #[test]
