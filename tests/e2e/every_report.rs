@@ -11,7 +11,12 @@ const DAY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-11T00:00:00.000Z";
 fn paths() -> Vec<(String, bool)> {
     Registry::builtin()
         .iter()
-        .map(|report| (format!("{REPORTS_PATH}/{}", report.name()), report.reads_sort()))
+        .map(|report| {
+            (
+                format!("{REPORTS_PATH}/{}", report.name()),
+                report.reads_sort(),
+            )
+        })
         .collect()
 }
 
@@ -21,7 +26,11 @@ fn every_report_requires_credentials_and_the_permission() {
     let agent = app.user(&["livechat-agent"]);
     for (path, _) in paths() {
         let anonymous = app.get(&format!("{path}?{DAY}"), None);
-        assert_eq!((anonymous.status, anonymous.text.as_str()), (401, UNAUTHORIZED_BODY), "{path}");
+        assert_eq!(
+            (anonymous.status, anonymous.text.as_str()),
+            (401, UNAUTHORIZED_BODY),
+            "{path}"
+        );
         let forbidden = app.get(&format!("{path}?{DAY}"), Some(&agent));
         assert_eq!(forbidden.status, 403, "{path}");
         assert_eq!(
@@ -36,11 +45,26 @@ fn every_report_validates_parameters_in_the_same_order() {
     let app = TestApp::new();
     let admin = app.user(&["admin"]);
     let cases: [(&str, Value); 5] = [
-        ("end=x", json!({"success":false,"error":"must have required property 'start' [invalid-params]","errorType":"invalid-params"})),
-        ("start=x&end=y&foo=1", json!({"success":false,"error":"must NOT have additional properties [invalid-params]","errorType":"invalid-params"})),
-        ("start=x&end=y", json!({"success":false,"error":"The \"start\" query parameter must be a valid date."})),
-        ("start=2026-01-01&end=y", json!({"success":false,"error":"The \"end\" query parameter must be a valid date."})),
-        ("start=2024-01-01&end=2026-01-01", json!({"success":false,"error":"The \"start\" and \"end\" query parameters must be less than 1 year apart."})),
+        (
+            "end=x",
+            json!({"success":false,"error":"must have required property 'start' [invalid-params]","errorType":"invalid-params"}),
+        ),
+        (
+            "start=x&end=y&foo=1",
+            json!({"success":false,"error":"must NOT have additional properties [invalid-params]","errorType":"invalid-params"}),
+        ),
+        (
+            "start=x&end=y",
+            json!({"success":false,"error":"The \"start\" query parameter must be a valid date."}),
+        ),
+        (
+            "start=2026-01-01&end=y",
+            json!({"success":false,"error":"The \"end\" query parameter must be a valid date."}),
+        ),
+        (
+            "start=2024-01-01&end=2026-01-01",
+            json!({"success":false,"error":"The \"start\" and \"end\" query parameters must be less than 1 year apart."}),
+        ),
     ];
     for (path, _) in paths() {
         for (query, expected) in &cases {

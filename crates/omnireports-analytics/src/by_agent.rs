@@ -1,7 +1,9 @@
+use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::scope::{in_range, visible_to};
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::schema::{conversations, users};
 use omnireports_db::Restriction;
 use omnireports_validation::{Sort, SortDirection};
@@ -34,6 +36,26 @@ impl Report for ConversationsByAgent {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows: Vec<AgentCount> = aggregate::load(conn, &QUERIES, request)?;
+        let mut unspecified = 0;
+        let mut data = Vec::with_capacity(rows.len());
+        for row in rows {
+            match row.served_by_id {
+                Some(id) => data.push(agent_entry(id, row.name, row.n)),
+                None => unspecified += row.n,
+            }
+        }
+        if request.restriction.units().is_some() {
+            unspecified = 0;
+        }
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+    }
+
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody> {
         let mut query = conversations::table
             .left_join(users::table.on(users::id.nullable().eq(conversations::served_by_id)))
             .filter(in_range(request.range.start, request.range.end))
@@ -80,4 +102,41 @@ fn unserved(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64
         .filter(conversations::served_by_id.is_null())
         .count()
         .get_result(conn)
+}
+
+const DIMENSION: Dimension = Dimension {
+    table: "agg_agent",
+    scoped_table: "agg_agent_scoped",
+    keys: &[("served_by_id", "c.served_by_id")],
+    raw_joins: "",
+};
+
+static QUERIES: Queries = Queries::new(|| with_names(false), || with_names(true));
+
+/// Counts per agent id with the agent's name; NULL id = served by nobody.
+fn with_names(restricted: bool) -> String {
+    format!(
+        "SELECT x.served_by_id, u.name, x.n FROM ({}) AS x \
+         LEFT JOIN users u ON u.id = x.served_by_id",
+        counts_sql(&DIMENSION, restricted)
+    )
+}
+
+#[derive(QueryableByName)]
+struct AgentCount {
+    #[diesel(sql_type = Nullable<Text>)]
+    served_by_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Labelled by the agent's name, or the id when the user or the name is missing.
+fn agent_entry(id: String, name: Option<String>, value: i64) -> Entry {
+    Entry {
+        label: name.filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone()),
+        id,
+        value,
+    }
 }

@@ -1,3 +1,4 @@
+use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
 use crate::scope::in_range;
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
@@ -25,6 +26,16 @@ impl Report for ConversationsByDepartment {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows = aggregate::load(conn, &QUERIES, request)?;
+        let (data, unspecified) = aggregate::entries_and_unspecified(rows, request);
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+    }
+
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody> {
         let mut data = counts_by_name(conn, request)?;
         sort_entries(self, &mut data, &request.sort);
         Ok(ReportBody {
@@ -75,4 +86,24 @@ fn without_department(conn: &mut PgConnection, request: &ReportRequest) -> Query
         .filter(conversations::department_id.is_null())
         .count()
         .get_result(conn)
+}
+
+const DIMENSION: Dimension = Dimension {
+    table: "agg_department",
+    scoped_table: "agg_department",
+    keys: &[("department_id", "c.department_id")],
+    raw_joins: "",
+};
+
+static QUERIES: Queries = Queries::new(|| by_name(false), || by_name(true));
+
+/// Counts per department id, then per name; NULL label = no department. Departments that no
+/// longer exist are dropped by the join.
+fn by_name(restricted: bool) -> String {
+    format!(
+        "SELECT d.name AS label, sum(x.n)::bigint AS n FROM ({}) AS x \
+         LEFT JOIN departments d ON d.id = x.department_id \
+         WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY d.name",
+        counts_sql(&DIMENSION, restricted)
+    )
 }

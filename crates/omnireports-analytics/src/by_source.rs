@@ -1,7 +1,9 @@
+use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::scope::{in_range, visible_to};
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::schema::conversations;
 use omnireports_validation::{Sort, SortDirection};
 
@@ -24,6 +26,19 @@ impl Report for ConversationsBySource {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows: Vec<SourceCount> = aggregate::load(conn, &QUERIES, request)?;
+        let data = rows
+            .into_iter()
+            .filter_map(|row| source_entry(row.source_type?, row.source_alias, row.n))
+            .collect();
+        Ok(ReportBody::summed(self, data, None, request))
+    }
+
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody> {
         let mut query = conversations::table
             .filter(in_range(request.range.start, request.range.end))
             .filter(conversations::source_type.is_not_null())
@@ -56,4 +71,38 @@ impl Report for ConversationsBySource {
             unspecified: None,
         })
     }
+}
+
+const DIMENSION: Dimension = Dimension {
+    table: "agg_source",
+    scoped_table: "agg_source_scoped",
+    keys: &[
+        ("source_type", "c.source_type"),
+        ("source_alias", "c.source_alias"),
+    ],
+    raw_joins: "",
+};
+
+static QUERIES: Queries = Queries::new(
+    || counts_sql(&DIMENSION, false),
+    || counts_sql(&DIMENSION, true),
+);
+
+#[derive(QueryableByName)]
+struct SourceCount {
+    #[diesel(sql_type = Nullable<Text>)]
+    source_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    source_alias: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Labelled by the alias when there is one, else by the type.
+fn source_entry(source_type: String, alias: Option<String>, value: i64) -> Option<Entry> {
+    Some(Entry {
+        id: format!("{source_type}\u{0}{}", alias.as_deref().unwrap_or_default()),
+        label: alias.unwrap_or(source_type),
+        value,
+    })
 }

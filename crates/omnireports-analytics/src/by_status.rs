@@ -1,8 +1,9 @@
+use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::scope::{in_range, visible_to};
-use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::{case_when, count, count_star};
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
+use diesel::sql_types::{BigInt, Bool, Integer};
 use omnireports_db::schema::conversations;
 use omnireports_validation::{Sort, SortDirection};
 
@@ -25,6 +26,28 @@ impl Report for ConversationsByStatus {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows: Vec<StatusCount> = aggregate::load(conn, &QUERIES, request)?;
+        let count = |matches: fn(&StatusCount) -> bool| -> i64 {
+            rows.iter()
+                .filter(|row| matches(row))
+                .map(|row| row.n)
+                .sum()
+        };
+        let counts = StatusCounts {
+            total: count(|_| true),
+            open: count(|r| r.open && !r.on_hold && r.served),
+            closed: count(|r| r.closed),
+            queued: count(|r| r.open && !r.served),
+            on_hold: count(|r| r.on_hold),
+        };
+        Ok(counts.body(self, request))
+    }
+
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody> {
         use conversations::{chat_duration, on_hold, open, served_by_id};
         // COUNT(CASE WHEN … THEN 1 END) counts the rows matching each status.
         let mut query = conversations::table
@@ -43,38 +66,84 @@ impl Report for ConversationsByStatus {
         if let Some(units) = request.restriction.units() {
             query = query.filter(visible_to(units));
         }
-        let (total, opened, closed, queued, held): (i64, i64, i64, i64, i64) =
-            query.get_result(conn)?;
-        if total == 0 {
-            return Ok(ReportBody {
-                total,
-                data: vec![],
-                unspecified: None,
-            });
-        }
-        let mut data: Vec<Entry> = [
-            ("Open", opened),
-            ("Closed", closed),
-            ("Queued", queued),
-            ("On_Hold", held),
-        ]
-        .into_iter()
-        .map(|(label, value)| Entry {
-            label: label.to_owned(),
-            id: label.to_owned(),
-            value,
-        })
-        .collect();
-        sort_entries(self, &mut data, &request.sort);
-        Ok(ReportBody {
+        let (total, open_, closed, queued, held) = query.get_result(conn)?;
+        let counts = StatusCounts {
             total,
-            data,
-            unspecified: None,
-        })
+            open: open_,
+            closed,
+            queued,
+            on_hold: held,
+        };
+        Ok(counts.body(self, request))
+    }
+}
+
+/// The four statuses; a conversation can be in several or none.
+struct StatusCounts {
+    total: i64,
+    open: i64,
+    closed: i64,
+    queued: i64,
+    on_hold: i64,
+}
+
+impl StatusCounts {
+    /// All four labels (zeros included) when anything matched, else no entries at all.
+    fn body(&self, report: &dyn Report, request: &ReportRequest) -> ReportBody {
+        let data = match self.total {
+            0 => vec![],
+            _ => [
+                ("Open", self.open),
+                ("Closed", self.closed),
+                ("Queued", self.queued),
+                ("On_Hold", self.on_hold),
+            ]
+            .into_iter()
+            .map(|(label, value)| Entry {
+                label: label.to_owned(),
+                id: label.to_owned(),
+                value,
+            })
+            .collect(),
+        };
+        let mut body = ReportBody::summed(report, data, None, request);
+        body.total = self.total;
+        body
     }
 }
 
 /// The `1` of `CASE WHEN … THEN 1 END`.
 fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
     1.into_sql::<Integer>()
+}
+
+const DIMENSION: Dimension = Dimension {
+    table: "agg_status",
+    scoped_table: "agg_status_scoped",
+    keys: &[
+        ("open", "c.open"),
+        ("on_hold", "c.on_hold"),
+        ("served", "c.served_by_id IS NOT NULL"),
+        ("closed", "coalesce(c.chat_duration <> 0, false)"),
+    ],
+    raw_joins: "",
+};
+
+static QUERIES: Queries = Queries::new(
+    || counts_sql(&DIMENSION, false),
+    || counts_sql(&DIMENSION, true),
+);
+
+#[derive(QueryableByName)]
+struct StatusCount {
+    #[diesel(sql_type = Bool)]
+    open: bool,
+    #[diesel(sql_type = Bool)]
+    on_hold: bool,
+    #[diesel(sql_type = Bool)]
+    served: bool,
+    #[diesel(sql_type = Bool)]
+    closed: bool,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }

@@ -1,3 +1,4 @@
+use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
 use crate::scope::in_range;
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
@@ -44,6 +45,16 @@ impl Report for ConversationsByTags {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
+        let rows = aggregate::load(conn, &QUERIES, request)?;
+        let (data, unspecified) = aggregate::entries_and_unspecified(rows, request);
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+    }
+
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody> {
         let rows: Vec<TagCount> = diesel::sql_query(COUNTS_BY_TAG)
             .bind::<Timestamptz, _>(request.range.start)
             .bind::<Timestamptz, _>(request.range.end)
@@ -76,4 +87,21 @@ fn untagged(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64
         .filter(conversations::tags.eq(Vec::<Option<String>>::new()))
         .count()
         .get_result(conn)
+}
+
+const DIMENSION: Dimension = Dimension {
+    table: "agg_tag",
+    scoped_table: "agg_tag_scoped",
+    keys: &[("tag", "t.tag")],
+    raw_joins: " LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true",
+};
+
+/// NULL label = untagged.
+static QUERIES: Queries = Queries::new(|| tag_counts(false), || tag_counts(true));
+
+fn tag_counts(restricted: bool) -> String {
+    format!(
+        "SELECT tag AS label, n FROM ({}) AS x",
+        counts_sql(&DIMENSION, restricted)
+    )
 }

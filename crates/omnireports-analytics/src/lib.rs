@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+mod aggregate;
 mod by_agent;
 mod by_department;
 mod by_source;
 mod by_status;
 mod by_tags;
+mod plan;
 mod report;
 mod scope;
 mod sort;
@@ -14,6 +16,7 @@ pub use by_department::ConversationsByDepartment;
 pub use by_source::ConversationsBySource;
 pub use by_status::ConversationsByStatus;
 pub use by_tags::ConversationsByTags;
+pub use plan::{plan, Level, Piece};
 pub use report::{Entry, Registry, Report, ReportBody, ReportRequest};
 pub use sort::{sort_entries, SortField};
 

@@ -35,6 +35,23 @@ pub struct ReportBody {
     pub unspecified: Option<i64>,
 }
 
+impl ReportBody {
+    /// Sorts `data` as `report` reads `request.sort` and totals the values.
+    pub fn summed(
+        report: &dyn Report,
+        mut data: Vec<Entry>,
+        unspecified: Option<i64>,
+        request: &ReportRequest,
+    ) -> Self {
+        crate::sort_entries(report, &mut data, &request.sort);
+        Self {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified,
+        }
+    }
+}
+
 /// An Omnichannel report. Implementing it and adding it to a [`Registry`] is all a report needs
 /// to get a route with authentication, permission, rate limit, validation and restriction.
 pub trait Report: Send + Sync + std::fmt::Debug + 'static {
@@ -57,8 +74,17 @@ pub trait Report: Send + Sync + std::fmt::Debug + 'static {
         }
     }
 
-    /// Computes the body on a database connection (called on the blocking pool).
+    /// Computes the body on a database connection (called on the blocking pool), from the
+    /// pre-aggregated counts plus the raw rows of partial hours.
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody>;
+
+    /// The same body by a plain `GROUP BY` over the raw rows: the reference the fast path is
+    /// tested against, and the baseline of the benchmark.
+    fn compute_naive(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+    ) -> QueryResult<ReportBody>;
 }
 
 /// The set of reports the API serves, in registration order.

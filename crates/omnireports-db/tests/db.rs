@@ -24,13 +24,13 @@ fn table_count(conn: &mut PgConnection) -> i64 {
 fn every_down_migration_reverts_its_up_migration() {
     let db = TestDatabase::new();
     let conn = &mut db.connect();
-    assert_eq!(table_count(conn), 7);
+    let migrated = table_count(conn);
+    assert!(migrated >= 7, "{migrated}");
     let reverted = omnireports_db::revert_all_migrations(conn).unwrap();
-    assert_eq!(reverted.len(), 2);
     assert_eq!(table_count(conn), 0);
     let applied = omnireports_db::run_pending_migrations(conn).unwrap();
-    assert_eq!(applied.len(), 2);
-    assert_eq!(table_count(conn), 7);
+    assert_eq!(applied.len(), reverted.len());
+    assert_eq!(table_count(conn), migrated);
 }
 
 #[test]

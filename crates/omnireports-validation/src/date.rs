@@ -9,7 +9,7 @@ mod rfc2822;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub(crate) use civil::local_to_utc;
+pub(crate) use civil::{days_in_month, local_to_utc};
 
 /// The outcome of one of moment's formats.
 #[derive(Debug)]
@@ -63,11 +63,8 @@ fn epoch_ms(digits: &str, negative: bool) -> Option<DateTime<Utc>> {
         return None;
     }
     let ms: i64 = significant.parse().unwrap_or(0);
-    civil::clip(DateTime::from_timestamp_millis(if negative {
-        -ms
-    } else {
-        ms
-    })?)
+    let ms = if negative { -ms } else { ms };
+    civil::clip(DateTime::from_timestamp_millis(ms)?)
 }
 
 /// JavaScript's whitespace (`\s`, and what V8's date parser skips): Unicode White_Space except

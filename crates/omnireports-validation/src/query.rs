@@ -65,23 +65,37 @@ impl Param {
 
 /// The top-level properties qs makes of `query`, in first-seen order.
 fn parse_params(query: &str) -> Vec<Param> {
-    let query = unescape_brackets(query);
     let mut params: Vec<Param> = Vec::new();
-    for part in query.split('&').take(PARAMETER_LIMIT) {
-        let (key, value) = split_part(part);
-        let Some((name, plain)) = property(&decode(key)) else {
+    for (key, mut values) in group_by_key(query) {
+        let Some((name, plain)) = property(&key) else {
             continue;
         };
+        // A key given twice is already an array.
+        let value = (plain && values.len() == 1).then(|| values.remove(0));
         match params.iter_mut().find(|param| param.name == name) {
-            // qs merges a repeated property into an array.
+            // Two keys for one property (`start`, `[start]`) merge into an array, except that
+            // qs's merge skips an empty string.
+            Some(_) if value.as_deref() == Some("") => {}
             Some(existing) => existing.value = None,
-            None => params.push(Param {
-                name,
-                value: plain.then(|| decode(value)),
-            }),
+            None => params.push(Param { name, value }),
         }
     }
     params
+}
+
+/// qs's first pass: the decoded values of each decoded key, keys in first-seen order.
+fn group_by_key(query: &str) -> Vec<(String, Vec<String>)> {
+    let query = unescape_brackets(query);
+    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    for part in query.split('&').take(PARAMETER_LIMIT) {
+        let (key, value) = split_part(part);
+        let (key, value) = (decode(key), decode(value));
+        match keys.iter_mut().find(|(seen, _)| *seen == key) {
+            Some((_, values)) => values.push(value),
+            None => keys.push((key, vec![value])),
+        }
+    }
+    keys
 }
 
 /// qs turns `%5B` and `%5D` (any case) into brackets before anything else, so encoded brackets
@@ -162,36 +176,37 @@ fn hex_digit(byte: u8) -> Option<u8> {
 /// The top-level property a decoded key sets, and whether its value stays a plain string.
 /// `None` for the empty key, which qs skips.
 ///
-/// Like qs, the property is the text before the first complete `[...]` group; any group makes the
-/// value an array or object. A key that starts with a group (`[start]`) names the property by that
-/// group, and `[]` by index 0.
+/// Like qs, the property is the part of the key before its first `[`, and any bracket makes the
+/// value an array or object. A key that starts with `[` names the property by its first bracket
+/// group (`[start]=a` sets `start`; `[]` makes an array, merged as index 0).
 fn property(key: &str) -> Option<(String, bool)> {
-    if key.is_empty() {
-        return None;
+    match key.find('[') {
+        _ if key.is_empty() => None,
+        None => Some((key.to_owned(), true)),
+        Some(0) => Some(leading_group(key)),
+        Some(first) => Some((key[..first].to_owned(), false)),
     }
-    let Some((open, close)) = bracket_group(key, 0) else {
-        return Some((key.to_owned(), true));
-    };
-    if open > 0 {
-        return Some((key[..open].to_owned(), false));
-    }
-    let inner = &key[1..close];
-    let name = if inner.is_empty() { "0" } else { inner };
-    Some((name.to_owned(), bracket_group(key, close + 1).is_none()))
 }
 
-/// The first `[...]` without brackets inside, at or after byte `from` (qs's `/(\[[^[\]]*])/`), as
-/// the byte positions of its brackets.
-fn bracket_group(key: &str, from: usize) -> Option<(usize, usize)> {
-    let mut open = None;
-    for (i, byte) in key.bytes().enumerate().skip(from) {
-        match (byte, open) {
-            (b'[', _) => open = Some(i),
-            (b']', Some(open)) => return Some((open, i)),
-            _ => {}
+/// The property a key starting with `[` names, and whether no further group follows. Brackets nest
+/// inside a group; an unclosed group is the whole key.
+fn leading_group(key: &str) -> (String, bool) {
+    let mut level = 0;
+    for (i, byte) in key.bytes().enumerate() {
+        level += match byte {
+            b'[' => 1,
+            b']' => -1,
+            _ => 0,
+        };
+        if level == 0 {
+            let name = match &key[1..i] {
+                "" => "0",
+                inner => inner,
+            };
+            return (name.to_owned(), !key[i..].contains('['));
         }
     }
-    None
+    (key.to_owned(), true)
 }
 
 #[cfg(test)]
@@ -322,6 +337,22 @@ mod tests {
     }
 
     #[test]
+    fn another_form_of_a_key_with_an_empty_value_is_skipped() {
+        assert_eq!(
+            parse_query("start=a&[start]&end=b"),
+            Ok(query("a", "b", None))
+        );
+        assert_eq!(
+            parse_query("[start]&start=a&end=b"),
+            Err(SchemaError::NotString)
+        );
+        assert_eq!(
+            parse_query("start=a&start=&end=b"),
+            Err(SchemaError::NotString)
+        );
+    }
+
+    #[test]
     fn a_leading_bracket_group_names_the_property() {
         assert_eq!(parse_query("[start]=a&end=b"), Ok(query("a", "b", None)));
         assert_eq!(
@@ -331,11 +362,25 @@ mod tests {
     }
 
     #[test]
-    fn an_unclosed_bracket_is_part_of_the_name() {
+    fn an_unclosed_bracket_still_ends_the_name() {
+        assert_eq!(parse_query("start[=a&end=b"), Err(SchemaError::NotString));
+    }
+
+    #[test]
+    fn a_closing_bracket_alone_is_part_of_the_name() {
         assert_eq!(
-            parse_query("start=a&end=b&start[=c"),
+            parse_query("start=a&end=b&start]=c"),
             Err(SchemaError::AdditionalProperties)
         );
+    }
+
+    #[test]
+    fn a_leading_group_nests_brackets() {
+        assert_eq!(
+            parse_query("[st[ar]t]=a&start=a&end=b"),
+            Err(SchemaError::AdditionalProperties)
+        );
+        assert_eq!(parse_query("[start]x=a&end=b"), Ok(query("a", "b", None)));
     }
 
     #[test]

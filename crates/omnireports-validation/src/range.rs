@@ -1,7 +1,7 @@
 //! The date checks of Rocket.Chat's `checkDates`: both dates valid, less than a year apart the
 //! way moment measures it, and in order.
 
-use crate::date::{local_to_utc, parse_date};
+use crate::date::{days_in_month, local_to_utc, parse_date};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
@@ -94,12 +94,6 @@ fn add_months(instant: DateTime<Utc>, months: i32, tz: Tz) -> Option<DateTime<Ut
         NaiveDate::from_ymd_opt(year, month, day)?.and_time(local.time()),
         tz,
     )
-}
-
-fn days_in_month(year: i32, month: u32) -> Option<u32> {
-    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let next = first.checked_add_months(chrono::Months::new(1))?;
-    u32::try_from(next.signed_duration_since(first).num_days()).ok()
 }
 
 fn millis(instant: DateTime<Utc>) -> f64 {

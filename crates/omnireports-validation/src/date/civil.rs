@@ -1,6 +1,8 @@
 //! Calendar arithmetic the way JavaScript's `Date` does it.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// JavaScript's limit on time values: ±8.64e15 ms around the epoch.
@@ -60,4 +62,11 @@ pub(crate) fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>
 /// `Some` when the instant is a valid JavaScript time value.
 pub(super) fn clip(instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
     (instant.timestamp_millis().abs() <= MAX_TIME_MS).then_some(instant)
+}
+
+/// The number of days of a month (January is 1).
+pub(crate) fn days_in_month(year: i32, month: u32) -> Option<u32> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = first.checked_add_months(Months::new(1))?;
+    u32::try_from(next.signed_duration_since(first).num_days()).ok()
 }

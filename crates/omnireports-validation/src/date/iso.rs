@@ -74,8 +74,7 @@ pub(super) fn parse(input: &str, tz: Tz) -> Attempt {
 #[derive(Debug)]
 struct Shape<'a> {
     date: &'a str,
-    /// The separator (`T` or space) and the time.
-    time: Option<(char, &'a str)>,
+    time: Option<TimePart<'a>>,
     zone: bool,
 }
 
@@ -324,8 +323,8 @@ struct Parsed {
     minute: Option<i64>,
     second: Option<i64>,
     ms: Option<i64>,
-    /// Minutes east of UTC; `None` means local time.
-    offset: Option<i64>,
+    /// Minutes east of UTC: `None` means local time, `Some(None)` an offset out of range.
+    offset: Option<Option<i64>>,
 }
 
 /// moment's non-strict format parser: each token takes the first match of its regex in what is
@@ -372,9 +371,9 @@ impl Parsed {
         let date = self.date()?;
         let (hour, minute) = (self.hour.unwrap_or(0), self.minute.unwrap_or(0));
         let (second, ms) = (self.second.unwrap_or(0), self.ms.unwrap_or(0));
-        // 24:00:00.000 is the next midnight; ms is below 1000 by construction.
+        // 24:00:00.000 is the next midnight.
         let midnight_24 = hour == 24 && minute == 0 && second == 0 && ms == 0;
-        if !(hour < 24 || midnight_24) || minute > 59 || second > 59 {
+        if !(hour < 24 || midnight_24) || minute > 59 || second > 59 || ms > 999 {
             return None;
         }
         let clock = TimeDelta::hours(hour)
@@ -383,7 +382,7 @@ impl Parsed {
             + TimeDelta::milliseconds(ms);
         let local = date.and_time(NaiveTime::MIN).checked_add_signed(clock)?;
         match self.offset {
-            Some(offset) => civil::at_offset(local, TimeDelta::minutes(offset)),
+            Some(offset) => civil::at_offset(local, TimeDelta::minutes(offset?)),
             None => civil::local_to_utc(local, tz),
         }
     }
@@ -411,15 +410,15 @@ impl Parsed {
 }
 
 /// moment's `toInt(('0.' + digits) * 1000)`: digits beyond the milliseconds are cut, with the
-/// float rounding JavaScript has.
+/// float rounding JavaScript has (so seventeen 9s round up to 1000, which is out of range).
 fn fraction_ms(digits: &str) -> i64 {
     let fraction: f64 = format!("0.{digits}").parse().unwrap_or_default();
-    // At most 999: the product of a fraction below 1 and 1000 truncates below 1000.
     (fraction * 1000.0).trunc() as i64
 }
 
-/// moment's `offsetFromString`: `Z`, `±HH`, `±HHmm` or `±HH:mm`, without a range check.
-fn offset_minutes(text: &str) -> i64 {
+/// moment's `offsetFromString` (since 2.30): `Z`, `±HH`, `±HHmm` or `±HH:mm`, in minutes east of
+/// UTC; `None` when the minutes exceed 59 or the offset is beyond +14:00 or -12:00.
+fn offset_minutes(text: &str) -> Option<i64> {
     let digits: Vec<i64> = text
         .bytes()
         .filter(u8::is_ascii_digit)
@@ -428,12 +427,13 @@ fn offset_minutes(text: &str) -> i64 {
     let (hours, minutes) = match digits.as_slice() {
         [h1, h2] => (h1 * 10 + h2, 0),
         [h1, h2, m1, m2] => (h1 * 10 + h2, m1 * 10 + m2),
-        _ => return 0,
+        _ => return Some(0),
     };
     let total = hours * 60 + minutes;
-    if text.starts_with('-') {
-        -total
-    } else {
-        total
+    let east = text.starts_with('+');
+    let limit = if east { 14 * 60 } else { 12 * 60 };
+    if minutes > 59 || total > limit {
+        return None;
     }
+    Some(if east { total } else { -total })
 }

@@ -1,7 +1,8 @@
 //! moment's RFC 2822 path (`configFromRFC2822`).
 //!
-//! Like moment, fields are not range-checked: they overflow the way `Date.UTC` does (`31 Feb` is
-//! early March). A day of week that does not match the date makes the date invalid.
+//! The fields are range-checked as moment's `checkOverflow` does it after parsing: `31 Feb`,
+//! `25:00` and even `24:00` (the milliseconds are missing, so it is not "exactly" midnight) are
+//! invalid. A day of week that does not match the date makes the date invalid too.
 
 use super::civil::{self, Fields};
 use super::{is_js_space, Attempt};
@@ -36,6 +37,9 @@ pub(super) fn parse(input: &str, tz: Tz) -> Attempt {
     let Some(date) = Rfc2822::read(&text) else {
         return Attempt::Skip;
     };
+    if !date.in_range() {
+        return Attempt::Done(None);
+    }
     if let Some(weekday) = date.weekday {
         if date.actual_weekday(tz) != Some(weekday) {
             return Attempt::Done(None);
@@ -141,6 +145,27 @@ impl Rfc2822 {
             },
             offset,
         })
+    }
+
+    /// moment's `checkOverflow` on `[year, month, day, hour, minute, second?]`.
+    fn in_range(&self) -> bool {
+        let Fields {
+            year,
+            month0,
+            day,
+            hour,
+            minute,
+            second,
+            ..
+        } = self.fields;
+        let last_day = i32::try_from(year)
+            .ok()
+            .zip(u32::try_from(month0 + 1).ok())
+            .and_then(|(year, month)| civil::days_in_month(year, month));
+        last_day.is_some_and(|last| (1..=i64::from(last)).contains(&day))
+            && hour <= 23
+            && minute <= 59
+            && second <= 59
     }
 
     /// `new Date(year, month, day).getDay()`: the weekday of the date at local midnight in `tz`

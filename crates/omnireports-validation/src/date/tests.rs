@@ -138,10 +138,21 @@ fn iso_zones_are_applied() {
             ("2024-03-15T10:00+05", "2024-03-15T05:00:00.000Z"),
             ("2024-03-15T10:00-0330", "2024-03-15T13:30:00.000Z"),
             ("2024-03-15T10:00:00.000+05:30", "2024-03-15T04:30:00.000Z"),
-            ("2024-03-15T10:00+99:99", "2024-03-11T05:21:00.000Z"),
+            ("2024-03-15T10:00+14:00", "2024-03-14T20:00:00.000Z"),
+            ("2024-03-15T10:00-12:00", "2024-03-15T22:00:00.000Z"),
         ],
         tz("Europe/Berlin"),
     );
+}
+
+#[test]
+fn iso_offsets_out_of_range_are_invalid() {
+    assert_invalid(&[
+        "2024-03-15T10:00+14:01",
+        "2024-03-15T10:00-12:01",
+        "2024-03-15T10:00+01:60",
+        "2024-03-15T10:00+99:99",
+    ]);
 }
 
 #[test]
@@ -150,9 +161,19 @@ fn digits_beyond_the_milliseconds_are_cut() {
         &[
             ("2024-03-15T10:20:30.123456789Z", "2024-03-15T10:20:30.123Z"),
             ("2024-03-15T10:20:30.9999Z", "2024-03-15T10:20:30.999Z"),
+            (
+                "2024-03-15T10:20:30.9999999999999999Z",
+                "2024-03-15T10:20:30.999Z",
+            ),
         ],
         Tz::UTC,
     );
+}
+
+#[test]
+fn a_fraction_that_rounds_to_a_full_second_is_invalid() {
+    // As in JavaScript, 0.99999999999999999 is the double 1.0: 1000 ms.
+    assert_invalid(&["2024-03-15T10:20:30.99999999999999999Z"]);
 }
 
 #[test]
@@ -264,10 +285,22 @@ fn rfc_2822_dates_are_valid() {
 }
 
 #[test]
-fn rfc_2822_fields_overflow_like_date_utc() {
+fn out_of_range_rfc_2822_fields_are_invalid() {
+    assert_invalid(&[
+        "31 Feb 2020 10:00 GMT",
+        "0 Jan 2020 10:00 GMT",
+        "1 Jan 2020 25:00 GMT",
+        "1 Jan 2020 24:00:00 GMT",
+        "1 Jan 2020 10:60 GMT",
+        "1 Jan 2020 10:00:60 GMT",
+    ]);
+}
+
+#[test]
+fn rfc_2822_offsets_are_not_range_checked() {
     assert_eq!(
-        parse("31 Feb 2020 10:00 GMT").as_deref(),
-        Some("2020-03-02T10:00:00.000Z")
+        parse("1 Jan 2020 10:00 +0099").as_deref(),
+        Some("2020-01-01T08:21:00.000Z")
     );
 }
 
