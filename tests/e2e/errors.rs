@@ -192,3 +192,25 @@ fn server_fault_is_an_opaque_500() {
         r#"{"success":false,"error":"Internal server error"}"#
     );
 }
+
+#[test]
+fn health_needs_no_database_and_ready_does() {
+    let app = TestApp::new();
+    let health = app.request("GET", "/health", &[]);
+    assert_eq!(
+        (health.status, health.text.as_str()),
+        (200, r#"{"status":"ok"}"#)
+    );
+    let ready = app.request("GET", "/ready", &[]);
+    assert_eq!(
+        (ready.status, ready.text.as_str()),
+        (200, r#"{"status":"ready"}"#)
+    );
+
+    let down = TestApp::with(|s| {
+        s.database.url = "postgres://nobody@127.0.0.1:1/none".to_owned().into();
+        s.database.acquire_timeout_ms = 300;
+    });
+    assert_eq!(down.request("GET", "/health", &[]).status, 200);
+    assert_eq!(down.request("GET", "/ready", &[]).status, 503);
+}

@@ -87,8 +87,12 @@ enum Change {
 
 fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
-        (0..40usize, proptest::option::of(0..8usize)).prop_map(|(i, d)| Change::MoveConversation(i, d)),
-        (0..40usize, proptest::sample::subsequence(vec!["x", "y", "w"], 0..=2))
+        (0..40usize, proptest::option::of(0..8usize))
+            .prop_map(|(i, d)| Change::MoveConversation(i, d)),
+        (
+            0..40usize,
+            proptest::sample::subsequence(vec!["x", "y", "w"], 0..=2)
+        )
             .prop_map(|(i, t)| Change::Retag(i, t)),
         (0..40usize, any::<bool>()).prop_map(|(i, open)| Change::Reopen(i, open)),
         (0..40usize).prop_map(Change::Delete),
@@ -116,12 +120,14 @@ fn query() -> impl Strategy<Value = Query> {
         proptest::option::of(units()),
         any::<bool>(),
     )
-        .prop_map(|(start_offset_ms, length_ms, restriction, descending)| Query {
-            start_offset_ms,
-            length_ms,
-            restriction,
-            descending,
-        })
+        .prop_map(
+            |(start_offset_ms, length_ms, restriction, descending)| Query {
+                start_offset_ms,
+                length_ms,
+                restriction,
+                descending,
+            },
+        )
 }
 
 fn apply(conn: &mut PgConnection, change: &Change) {
@@ -156,7 +162,8 @@ fn load(
     rows: &[NewConversation],
     changes: &[Change],
 ) {
-    conn.batch_execute("TRUNCATE conversations, departments").unwrap();
+    conn.batch_execute("TRUNCATE conversations, departments")
+        .unwrap();
     let mut seen = std::collections::HashSet::new();
     let departments_: Vec<NewDepartment> = departments_
         .iter()
@@ -264,7 +271,15 @@ fn ranges_given_in_a_dst_zone_count_exactly() {
             ..Default::default()
         })
         .collect();
-    load(conn, &[Department { id: 0, ancestors: vec![] }], &rows, &[]);
+    load(
+        conn,
+        &[Department {
+            id: 0,
+            ancestors: vec![],
+        }],
+        &rows,
+        &[],
+    );
     // 02:30 does not exist in Berlin on that day; moment moves it forward by the gap.
     for (start, end) in [
         ("2026-03-29", "2026-03-30"),

@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use omnireports_analytics::Registry;
 use omnireports_db::{build_pool, Database};
 use omnireports_error::ApiError;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
@@ -37,13 +37,20 @@ pub struct AppState {
 impl AppState {
     /// Builds pools (without connecting) and the builtin report registry.
     pub fn from_settings(settings: &Settings) -> Self {
-        let pool_settings = settings.database.pool();
-        let primary = Database::new(build_pool(
-            settings.database.url.expose_secret(),
-            &pool_settings,
-        ));
-        let reports_db = match &settings.database.read_url {
-            Some(url) => Database::new(build_pool(url.expose_secret(), &pool_settings)),
+        let database = &settings.database;
+        let threads = match database.blocking_threads {
+            0 => database.max_size as usize,
+            n => n,
+        };
+        let connect = |url: &SecretString| {
+            Database::with_blocking_threads(
+                build_pool(url.expose_secret(), &database.pool()),
+                threads,
+            )
+        };
+        let primary = connect(&database.url);
+        let reports_db = match &database.read_url {
+            Some(url) => connect(url),
             None => primary.clone(),
         };
         Self {
@@ -74,6 +81,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: &Registry) {
     }
 }
 
+/// Liveness: the process answers; no database involved.
+async fn health() -> HttpResponse {
+    no_store(HttpResponse::Ok()).json(serde_json::json!({"status": "ok"}))
+}
+
+/// Readiness: the database answers and has every migration of this binary.
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pending = state
+        .auth_db
+        .run(omnireports_db::has_pending_migrations)
+        .await?;
+    if pending {
+        return Err(ApiError::unavailable("database migrations are pending"));
+    }
+    Ok(no_store(HttpResponse::Ok()).json(serde_json::json!({"status": "ready"})))
+}
+
+fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    response
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::PRAGMA, "no-cache"));
+    response
+}
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
@@ -90,6 +121,8 @@ pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io
         App::new()
             .app_data(state.clone())
             .wrap(TracingLogger::default())
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready))
             .configure(|cfg| configure(cfg, &registry))
             .default_service(web::to(not_found))
     })

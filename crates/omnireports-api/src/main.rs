@@ -5,6 +5,7 @@ use diesel::{Connection, PgConnection};
 use omnireports_api::{admin, demo, telemetry, AppState, Settings};
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -43,6 +44,15 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Load a Rocket.Chat export (mongoexport JSON or mongodump BSON), all or nothing.
+    Import {
+        /// Directory of per-collection files (e.g. users.json, rocketchat_room.bson.gz), or a
+        /// mongodump database directory.
+        path: PathBuf,
+        /// Import the valid documents and report the malformed ones instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
     },
 }
 
@@ -120,7 +130,19 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             eprintln!("token created for {user:?}; it is shown only now");
             Ok(())
         }
+        Command::Import { path, skip_invalid } => import(&settings, &path, skip_invalid),
     }
+}
+
+fn import(settings: &Settings, path: &std::path::Path, skip_invalid: bool) -> Result<(), BoxError> {
+    let options = omnireports_import::Options {
+        skip_invalid,
+        progress: true,
+    };
+    let summary =
+        omnireports_import::import_url(settings.database.url.expose_secret(), path, options)?;
+    eprintln!("{summary}");
+    Ok(())
 }
 
 fn connect(settings: &Settings) -> Result<PgConnection, BoxError> {

@@ -40,6 +40,8 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub statement_timeout_ms: u64,
     pub idle_timeout_ms: u64,
+    /// Most blocking threads running queries at once; 0 means `max_size`.
+    pub blocking_threads: usize,
 }
 
 impl DatabaseSettings {

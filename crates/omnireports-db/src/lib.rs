@@ -9,7 +9,9 @@ pub mod schema;
 
 pub use blocking::Database;
 pub use error::DbError;
-pub use migrate::{revert_all_migrations, run_pending_migrations, MIGRATIONS};
+pub use migrate::{
+    has_pending_migrations, revert_all_migrations, run_pending_migrations, MIGRATIONS,
+};
 pub use pool::{build_pool, PgPool, PoolSettings};
 
 /// A pooled PostgreSQL connection.

@@ -17,3 +17,9 @@ pub fn revert_all_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Box
     let reverted = conn.revert_all_migrations(MIGRATIONS)?;
     Ok(reverted.iter().map(ToString::to_string).collect())
 }
+
+/// Whether migrations embedded in this binary are missing from the database.
+pub fn has_pending_migrations(conn: &mut PgConnection) -> diesel::QueryResult<bool> {
+    conn.has_pending_migration(MIGRATIONS)
+        .map_err(diesel::result::Error::QueryBuilderError)
+}
