@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt db-up db-down build
+.PHONY: help run test lint fmt db-up db-down build bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,3 +29,6 @@ db-up: ## Start the private PostgreSQL cluster of `make run` and print its URL
 
 db-down: ## Stop the private PostgreSQL cluster of `make run`
 	@scripts/pg.sh stop .data/pg
+
+bench: ## Reports at N conversations (default 10,000,000) vs the plain GROUP BY, ceiling, RSS, write cost
+	@N=$${N:-10000000} scripts/bench.sh

@@ -18,7 +18,7 @@ CREATE TABLE agg_department (
     department_id        text,
     department_ancestors text[] NOT NULL,
     n                    bigint NOT NULL,
-    CONSTRAINT agg_department_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors)
+    CONSTRAINT agg_department_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors) INCLUDE (n)
 );
 
 CREATE TABLE agg_source (
@@ -27,7 +27,7 @@ CREATE TABLE agg_source (
     source_type  text,
     source_alias text,
     n            bigint NOT NULL,
-    CONSTRAINT agg_source_key UNIQUE NULLS NOT DISTINCT (level, bucket, source_type, source_alias)
+    CONSTRAINT agg_source_key UNIQUE NULLS NOT DISTINCT (level, bucket, source_type, source_alias) INCLUDE (n)
 );
 
 CREATE TABLE agg_source_scoped (
@@ -38,7 +38,7 @@ CREATE TABLE agg_source_scoped (
     source_type          text,
     source_alias         text,
     n                    bigint NOT NULL,
-    CONSTRAINT agg_source_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, source_type, source_alias)
+    CONSTRAINT agg_source_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, source_type, source_alias) INCLUDE (n)
 );
 
 CREATE TABLE agg_status (
@@ -49,7 +49,7 @@ CREATE TABLE agg_status (
     served  boolean NOT NULL,
     closed  boolean NOT NULL,
     n       bigint NOT NULL,
-    CONSTRAINT agg_status_key UNIQUE (level, bucket, open, on_hold, served, closed)
+    CONSTRAINT agg_status_key UNIQUE (level, bucket, open, on_hold, served, closed) INCLUDE (n)
 );
 
 CREATE TABLE agg_status_scoped (
@@ -62,7 +62,7 @@ CREATE TABLE agg_status_scoped (
     served               boolean NOT NULL,
     closed               boolean NOT NULL,
     n                    bigint NOT NULL,
-    CONSTRAINT agg_status_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, open, on_hold, served, closed)
+    CONSTRAINT agg_status_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, open, on_hold, served, closed) INCLUDE (n)
 );
 
 -- tag NULL counts untagged conversations.
@@ -71,7 +71,7 @@ CREATE TABLE agg_tag (
     bucket timestamptz NOT NULL,
     tag    text,
     n      bigint NOT NULL,
-    CONSTRAINT agg_tag_key UNIQUE NULLS NOT DISTINCT (level, bucket, tag)
+    CONSTRAINT agg_tag_key UNIQUE NULLS NOT DISTINCT (level, bucket, tag) INCLUDE (n)
 );
 
 CREATE TABLE agg_tag_scoped (
@@ -81,7 +81,7 @@ CREATE TABLE agg_tag_scoped (
     department_ancestors text[] NOT NULL,
     tag                  text,
     n                    bigint NOT NULL,
-    CONSTRAINT agg_tag_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, tag)
+    CONSTRAINT agg_tag_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, tag) INCLUDE (n)
 );
 
 -- served_by_id NULL counts conversations served by nobody.
@@ -90,7 +90,7 @@ CREATE TABLE agg_agent (
     bucket       timestamptz NOT NULL,
     served_by_id text,
     n            bigint NOT NULL,
-    CONSTRAINT agg_agent_key UNIQUE NULLS NOT DISTINCT (level, bucket, served_by_id)
+    CONSTRAINT agg_agent_key UNIQUE NULLS NOT DISTINCT (level, bucket, served_by_id) INCLUDE (n)
 );
 
 CREATE TABLE agg_agent_scoped (
@@ -100,36 +100,49 @@ CREATE TABLE agg_agent_scoped (
     department_ancestors text[] NOT NULL,
     served_by_id         text,
     n                    bigint NOT NULL,
-    CONSTRAINT agg_agent_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, served_by_id)
+    CONSTRAINT agg_agent_scoped_key UNIQUE NULLS NOT DISTINCT (level, bucket, department_id, department_ancestors, served_by_id) INCLUDE (n)
 );
 
 -- The statements that add the signed rows of `delta` (a query yielding conversations columns
 -- plus `sign`) to every aggregate: one grouped upsert per table, so bulk writes stay bulk.
 -- They are returned rather than run because transition tables are visible only to the trigger
 -- function itself.
+-- The statements that add the signed rows of `delta` (a query yielding conversations columns
+-- plus `sign`) to every aggregate: per table, one pass groups the delta by hour, and one upsert
+-- adds the hour, day and month rows derived from it, so bulk writes stay bulk. They are
+-- returned rather than run because transition tables are visible only to the trigger function.
 CREATE FUNCTION omnireports_aggregate_sql(delta text) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE
-    levels constant text := '(VALUES (0::smallint), (1::smallint), (2::smallint)) AS l(level)';
     spec record;
+    keys text;
+    aliases text;
+    hour_groups text;
+    level_groups text;
 BEGIN
     FOR spec IN SELECT * FROM (VALUES
-        ('agg_department', 'd.department_id, d.department_ancestors', 2, ''),
-        ('agg_source', 'd.source_type, d.source_alias', 2, ''),
-        ('agg_source_scoped', 'd.department_id, d.department_ancestors, d.source_type, d.source_alias', 4, ''),
-        ('agg_status', 'd.open, d.on_hold, d.served_by_id IS NOT NULL, coalesce(d.chat_duration <> 0, false)', 4, ''),
-        ('agg_status_scoped', 'd.department_id, d.department_ancestors, d.open, d.on_hold, d.served_by_id IS NOT NULL, coalesce(d.chat_duration <> 0, false)', 6, ''),
-        ('agg_tag', 't.tag', 1, ' LEFT JOIN LATERAL unnest(d.tags) AS t(tag) ON true'),
-        ('agg_tag_scoped', 'd.department_id, d.department_ancestors, t.tag', 3, ' LEFT JOIN LATERAL unnest(d.tags) AS t(tag) ON true'),
-        ('agg_agent', 'd.served_by_id', 1, ''),
-        ('agg_agent_scoped', 'd.department_id, d.department_ancestors, d.served_by_id', 3, '')
-    ) AS s(name, keys, key_count, joins)
+        ('agg_department', ARRAY['d.department_id', 'd.department_ancestors'], ''),
+        ('agg_source', ARRAY['d.source_type', 'd.source_alias'], ''),
+        ('agg_source_scoped', ARRAY['d.department_id', 'd.department_ancestors', 'd.source_type', 'd.source_alias'], ''),
+        ('agg_status', ARRAY['d.open', 'd.on_hold', 'd.served_by_id IS NOT NULL', 'coalesce(d.chat_duration <> 0, false)'], ''),
+        ('agg_status_scoped', ARRAY['d.department_id', 'd.department_ancestors', 'd.open', 'd.on_hold', 'd.served_by_id IS NOT NULL', 'coalesce(d.chat_duration <> 0, false)'], ''),
+        ('agg_tag', ARRAY['t.tag'], ' LEFT JOIN LATERAL unnest(d.tags) AS t(tag) ON true'),
+        ('agg_tag_scoped', ARRAY['d.department_id', 'd.department_ancestors', 't.tag'], ' LEFT JOIN LATERAL unnest(d.tags) AS t(tag) ON true'),
+        ('agg_agent', ARRAY['d.served_by_id'], ''),
+        ('agg_agent_scoped', ARRAY['d.department_id', 'd.department_ancestors', 'd.served_by_id'], '')
+    ) AS s(name, key_list, joins)
     LOOP
+        SELECT string_agg(format('%s AS k%s', k, i), ', '), string_agg(format('h.k%s', i), ', ')
+          INTO keys, aliases
+          FROM unnest(spec.key_list) WITH ORDINALITY AS t(k, i);
+        hour_groups := array_to_string(ARRAY(SELECT generate_series(1, cardinality(spec.key_list) + 1)), ', ');
+        level_groups := array_to_string(ARRAY(SELECT generate_series(1, cardinality(spec.key_list) + 2)), ', ');
         RETURN NEXT format(
-            'INSERT INTO %1$I AS a SELECT l.level, omnireports_bucket(l.level, d.ts), %2$s, sum(d.sign) '
-            'FROM (%3$s) AS d%4$s CROSS JOIN %5$s GROUP BY %6$s '
-            'ON CONFLICT ON CONSTRAINT %1$s_key DO UPDATE SET n = a.n + excluded.n',
-            spec.name, spec.keys, delta, spec.joins, levels,
-            array_to_string(ARRAY(SELECT generate_series(1, spec.key_count + 2)), ', '));
+            'WITH h AS (SELECT omnireports_bucket(0::smallint, d.ts) AS bucket, %2$s, sum(d.sign) AS n '
+            'FROM (%3$s) AS d%4$s GROUP BY %5$s) '
+            'INSERT INTO %1$I AS a SELECT l.level, omnireports_bucket(l.level, h.bucket), %6$s, sum(h.n) '
+            'FROM h CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint)) AS l(level) '
+            'GROUP BY %7$s ON CONFLICT ON CONSTRAINT %1$s_key DO UPDATE SET n = a.n + excluded.n',
+            spec.name, keys, delta, spec.joins, hour_groups, aliases, level_groups);
     END LOOP;
 END
 $fn$;

@@ -47,18 +47,24 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool) -> String {
     let (table, filter_a, filter_c) = match restricted {
         true => (
             dimension.scoped_table,
-            format!(" WHERE {}", visible("a")),
-            format!(" WHERE {}", visible("c")),
+            format!(" AND {}", visible("a")),
+            format!(" AND {}", visible("c")),
         ),
         false => (dimension.table, String::new(), String::new()),
     };
+    // Each piece is its own index range scan: LATERAL … OFFSET 0 keeps PostgreSQL from
+    // flattening the pieces into one join that it might answer with a full scan.
     format!(
         "{PIECES} SELECT {columns}, sum(n)::bigint AS n FROM (\
-           SELECT {aggregated}, a.n * p.sign AS n FROM p JOIN {table} a \
-             ON p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter_a} \
+           SELECT x.* FROM p CROSS JOIN LATERAL (\
+             SELECT {aggregated}, a.n * p.sign AS n FROM {table} a \
+             WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter_a} \
+             OFFSET 0) AS x \
            UNION ALL \
-           SELECT {raw}, p.sign AS n FROM p JOIN conversations c \
-             ON p.level = -1 AND c.ts >= p.lo AND c.ts < p.hi{joins}{filter_c}\
+           SELECT y.* FROM p CROSS JOIN LATERAL (\
+             SELECT {raw}, p.sign AS n FROM conversations c{joins} \
+             WHERE p.level = -1 AND c.ts >= p.lo AND c.ts < p.hi{filter_c} \
+             OFFSET 0) AS y\
          ) AS x GROUP BY {columns} HAVING sum(n) <> 0",
         columns = columns.join(", "),
         aggregated = aggregated.join(", "),

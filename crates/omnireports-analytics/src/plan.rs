@@ -24,76 +24,61 @@ pub struct Piece {
 }
 
 const HOUR: Duration = Duration::hours(1);
-/// A partial hour longer than this is counted as its bucket minus the rows outside the range.
-const HALF_HOUR: Duration = Duration::minutes(30);
+
+/// Coarsest first; below the last level come raw rows.
+const LEVELS: [Level; 3] = [Level::Month, Level::Day, Level::Hour];
 
 /// The pieces of `[start, end)`; empty when `start >= end`.
 pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Piece> {
-    if start >= end {
-        return vec![];
-    }
-    let first_hour = ceil_hour(start);
-    let last_hour = floor_hour(end);
-    if first_hour >= last_hour {
-        return vec![piece(Level::Rows, start, end, 1)];
-    }
     let mut pieces = Vec::new();
-    if start < first_hour {
-        edge(
-            &mut pieces,
-            start,
-            first_hour,
-            first_hour - HOUR,
-            first_hour,
-        );
-    }
-    cover_hours(&mut pieces, first_hour, last_hour);
-    if last_hour < end {
-        edge(&mut pieces, last_hour, end, last_hour, last_hour + HOUR);
-    }
+    cover(&mut pieces, start, end, 1, 0);
     pieces
 }
 
-/// The partial hour `[lo, hi)` inside the bucket `[bucket, bucket + 1h)`: its rows, or, when
-/// that is more than half the hour, the bucket minus the rows on the other side.
-fn edge(
+/// Adds `sign × [lo, hi)` using whole buckets of `LEVELS[depth]` and finer.
+fn cover(pieces: &mut Vec<Piece>, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64, depth: usize) {
+    if lo >= hi {
+        return;
+    }
+    let Some(&level) = LEVELS.get(depth) else {
+        pieces.push(piece(Level::Rows, lo, hi, sign));
+        return;
+    };
+    let (first, last) = (ceil(level, lo), floor(level, hi));
+    if first > last {
+        // Both ends in one bucket.
+        partial(pieces, lo, hi, level, sign, depth);
+        return;
+    }
+    if first < last {
+        pieces.push(piece(level, first, last, sign));
+    }
+    partial(pieces, lo, first, level, sign, depth);
+    partial(pieces, last, hi, level, sign, depth);
+}
+
+/// `[lo, hi)` inside one bucket of `level`: counted at the finer levels, or, when it is more
+/// than half the bucket, as the bucket minus the finer count of the rest.
+fn partial(
     pieces: &mut Vec<Piece>,
     lo: DateTime<Utc>,
     hi: DateTime<Utc>,
-    bucket: DateTime<Utc>,
-    bucket_end: DateTime<Utc>,
+    level: Level,
+    sign: i64,
+    depth: usize,
 ) {
-    if hi - lo <= HALF_HOUR {
-        pieces.push(piece(Level::Rows, lo, hi, 1));
+    if lo >= hi {
         return;
     }
-    pieces.push(piece(Level::Hour, bucket, bucket_end, 1));
-    if bucket < lo {
-        pieces.push(piece(Level::Rows, bucket, lo, -1));
+    let bucket = floor(level, lo);
+    let bucket_end = next(level, bucket);
+    if (hi - lo) * 2 <= bucket_end - bucket {
+        cover(pieces, lo, hi, sign, depth + 1);
+        return;
     }
-    if hi < bucket_end {
-        pieces.push(piece(Level::Rows, hi, bucket_end, -1));
-    }
-}
-
-/// Whole hours `[lo, hi)`: hours up to the first day boundary, days up to the first month
-/// boundary, whole months, then days and hours down from the end.
-fn cover_hours(pieces: &mut Vec<Piece>, lo: DateTime<Utc>, hi: DateTime<Utc>) {
-    let day_lo = ceil_day(lo).min(hi);
-    let day_hi = floor_day(hi).max(day_lo);
-    push_nonempty(pieces, Level::Hour, lo, day_lo);
-    let month_lo = ceil_month(day_lo).min(day_hi);
-    let month_hi = floor_month(day_hi).max(month_lo);
-    push_nonempty(pieces, Level::Day, day_lo, month_lo);
-    push_nonempty(pieces, Level::Month, month_lo, month_hi);
-    push_nonempty(pieces, Level::Day, month_hi, day_hi);
-    push_nonempty(pieces, Level::Hour, day_hi, hi);
-}
-
-fn push_nonempty(pieces: &mut Vec<Piece>, level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>) {
-    if lo < hi {
-        pieces.push(piece(level, lo, hi, 1));
-    }
+    pieces.push(piece(level, bucket, bucket_end, sign));
+    cover(pieces, bucket, lo, -sign, depth + 1);
+    cover(pieces, hi, bucket_end, -sign, depth + 1);
 }
 
 fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece {
@@ -105,30 +90,45 @@ fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece
     }
 }
 
+/// Start of the bucket of `level` holding `t`.
+fn floor(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
+    match level {
+        Level::Rows => t,
+        Level::Hour => floor_hour(t),
+        Level::Day => floor_day(t),
+        Level::Month => floor_month(t),
+    }
+}
+
+/// First bucket start of `level` at or after `t`.
+fn ceil(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
+    let start = floor(level, t);
+    if start == t {
+        t
+    } else {
+        next(level, start)
+    }
+}
+
+/// The start of the bucket after the one starting at `start`.
+fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
+    match level {
+        Level::Rows => start,
+        Level::Hour => start + HOUR,
+        Level::Day => start + Duration::days(1),
+        Level::Month => match start.month() {
+            12 => month_start(start.year() + 1, 1),
+            month => month_start(start.year(), month + 1),
+        },
+    }
+}
+
 fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(HOUR).unwrap_or(t)
 }
 
-fn ceil_hour(t: DateTime<Utc>) -> DateTime<Utc> {
-    let floor = floor_hour(t);
-    if floor == t {
-        t
-    } else {
-        floor + HOUR
-    }
-}
-
 fn floor_day(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(Duration::days(1)).unwrap_or(t)
-}
-
-fn ceil_day(t: DateTime<Utc>) -> DateTime<Utc> {
-    let floor = floor_day(t);
-    if floor == t {
-        t
-    } else {
-        floor + Duration::days(1)
-    }
 }
 
 fn month_start(year: i32, month: u32) -> DateTime<Utc> {
@@ -138,17 +138,6 @@ fn month_start(year: i32, month: u32) -> DateTime<Utc> {
 
 fn floor_month(t: DateTime<Utc>) -> DateTime<Utc> {
     month_start(t.year(), t.month())
-}
-
-fn ceil_month(t: DateTime<Utc>) -> DateTime<Utc> {
-    let floor = floor_month(t);
-    if floor == t {
-        return t;
-    }
-    match t.month() {
-        12 => month_start(t.year() + 1, 1),
-        month => month_start(t.year(), month + 1),
-    }
 }
 
 #[cfg(test)]
@@ -179,13 +168,15 @@ mod tests {
 
     /// Whether the piece counts an instant `t` (a bucket counts all of its own hour/day/month).
     fn contains(p: &Piece, t: DateTime<Utc>) -> bool {
-        let bucket = match p.level {
-            Level::Rows => t,
-            Level::Hour => floor_hour(t),
-            Level::Day => floor_day(t),
-            Level::Month => floor_month(t),
-        };
+        let bucket = floor(p.level, t);
         p.lo <= bucket && bucket < p.hi
+    }
+
+    #[test]
+    fn ui_year_range_reads_few_buckets() {
+        let pieces = plan(at("2025-11-26T00:00:00Z"), at("2026-11-25T23:59:59.999Z"));
+        assert!(pieces.len() <= 6, "{pieces:?}");
+        assert!(pieces.iter().all(|p| p.level != Level::Hour), "{pieces:?}");
     }
 
     #[test]

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# `make bench [N=10000000]`: the reports' speed at N conversations against the plain GROUP BY,
+# a trivial route's ceiling, the server's peak RSS and the write cost of the pre-aggregation,
+# all in one run on a throwaway PostgreSQL cluster. Prints one table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-10000000}
+DURATION=${DURATION:-10}          # seconds per wrk run
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+RUNS=${RUNS:-5}                   # repetitions behind each baseline median
+PORT=${PORT:-3917}
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+scripts/deps.sh
+if ! command -v wrk >/dev/null; then
+  [[ $EUID -eq 0 ]] || { log "install wrk (sudo apt-get install wrk)"; exit 1; }
+  apt-get install -y -qq wrk >&2
+fi
+cargo build --release -p omnireports-api --bin omnireports >&2
+cargo build --release -p omnireports-analytics --example baseline >&2
+bin=target/release/omnireports
+baseline=target/release/examples/baseline
+
+dir=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
+server=''
+cleanup() {
+  [[ -n $server ]] && kill "$server" 2>/dev/null || true
+  scripts/pg.sh destroy "$dir" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+admin=$(scripts/pg.sh start "$dir")
+psql "$admin" -qc 'CREATE DATABASE bench'
+export DATABASE_URL="${admin%/postgres}/bench"
+"$bin" migrate 2>/dev/null
+
+log "generating $N conversations"
+started=$(date +%s)
+psql "$DATABASE_URL" -q -v n="$N" -f scripts/bench/generate.sql >&2
+log "generated in $(( $(date +%s) - started )) s"
+
+user=$("$bin" user create --username bench --role admin 2>/dev/null)
+token=$("$bin" token create --user bench --personal bench 2>/dev/null)
+
+OMNIREPORTS_LOG__FILTER=warn "$bin" serve --bind "127.0.0.1:$PORT" 2>"$dir/server.log" &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+
+today=$(date -u +%Y-%m-%d)
+year_start=$(date -u -d "$today -364 days" +%Y-%m-%dT00:00:00.000Z)
+month_start=$(date -u -d "$today -29 days" +%Y-%m-%dT00:00:00.000Z)
+end=${today}T23:59:59.999Z
+declare -A ranges=([one-year]="$year_start/$end" [one-month]="$month_start/$end" [random]=random)
+
+# wrk RESULT line → "p50 p99 rps"
+load() {
+  BENCH_PATH=$1 BENCH_RANGE=$2 BENCH_USER=$user BENCH_TOKEN=$token \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s scripts/bench/report.lua \
+    "http://127.0.0.1:$PORT" | sed -n 's/^RESULT //p'
+}
+
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
+
+log "measuring the trivial route"
+ceiling=$(load /health random)
+ceiling_rps=$(field rps "$ceiling")
+
+results=()
+for report in department source status tags agent; do
+  for range in one-year one-month random; do
+    log "loading conversations-by-$report, $range"
+    out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" "${ranges[$range]}")
+    results+=("$report $range $out")
+  done
+done
+peak_rss=$(rss_kb)
+
+log "timing the plain GROUP BY in-process (median of $RUNS)"
+baseline_out=$("$baseline" "$DATABASE_URL" "$RUNS" "${ranges[one-year]}" "${ranges[one-month]}")
+
+log "timing writes of 100000 conversations with and without the aggregates"
+# write_ms on|off TS_EXPRESSION: median of 3 single-statement inserts of 100000 rows, rolled back.
+write_ms() {
+  local triggers=$1 ts=$2 times=()
+  for _ in 1 2 3; do
+    times+=("$(psql "$DATABASE_URL" -qAt <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+BEGIN;
+$( [[ $triggers == off ]] && echo 'ALTER TABLE conversations DISABLE TRIGGER USER;' )
+\timing on
+INSERT INTO conversations (id, ts, department_id, source_type, open, served_by_id, tags, chat_duration)
+SELECT 'write' || i, $ts, 'dep' || (1 + i % 60), 'widget',
+       false, 'agent' || (1 + i % 50), '{billing}', 120
+FROM generate_series(1, 100000) AS i;
+\timing off
+ROLLBACK;
+SQL
+)")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+}
+recent="now() - random() * interval '1 hour'"
+spread="now() - random() * interval '365 days'"
+with_ms=$(write_ms on "$recent")
+without_ms=$(write_ms off "$recent")
+spread_with_ms=$(write_ms on "$spread")
+spread_without_ms=$(write_ms off "$spread")
+
+printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores\n\n' \
+  "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)"
+printf '%-12s %-10s %9s %9s %9s %12s %14s\n' report range p50_ms p99_ms req/s groupby_ms groupby/p50
+for line in "${results[@]}"; do
+  read -r report range rest <<<"$line"
+  p50=$(field p50_ms "$rest"); p99=$(field p99_ms "$rest"); rps=$(field rps "$rest")
+  naive='-'; ratio='-'
+  if [[ $range != random ]]; then
+    naive=$(awk -v r="conversations-by-$report" -v want="${ranges[$range]}" \
+      '$1 == r && NR > 0 {print $3}' <<<"$baseline_out" | sed -n "$([[ $range == one-year ]] && echo 1 || echo 2)p")
+    ratio=$(awk -v a="$naive" -v b="$p50" 'BEGIN {printf "%.0fx", a / b}')
+  fi
+  printf '%-12s %-10s %9s %9s %9s %12s %14s\n' "$report" "$range" "$p50" "$p99" "$rps" "$naive" "$ratio"
+done
+printf '\n%-44s %s\n' "trivial route (/health) req/s" "$ceiling_rps"
+awk -v a="$(field rps "${results[0]#* * }")" -v b="$ceiling_rps" \
+  'BEGIN {printf "%-44s %.1f%%\n", "one-year department req/s / ceiling", 100 * a / b}'
+printf '%-44s %s MB\n' "server peak RSS (VmHWM)" "$(( $(echo "$peak_rss") / 1024 ))"
+write_line() {
+  awk -v label="$1" -v a="$2" -v b="$3" \
+    'BEGIN {printf "%-44s %9.0f ms with, %9.0f ms without: %.2fx\n", label, a, b, a / b}'
+}
+write_line "insert 100000 new (ts in the last hour)" "$with_ms" "$without_ms"
+write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$spread_without_ms"
+printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
