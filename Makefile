@@ -32,3 +32,6 @@ db-down: ## Stop the private PostgreSQL cluster of `make run`
 
 bench: ## Reports at N conversations (default 10,000,000) vs the plain GROUP BY, ceiling, RSS, write cost
 	@N=$${N:-10000000} scripts/bench.sh
+
+bench-import: ## Import 1,000,000 generated rooms and compare with psql \copy (ROOMS=n to change)
+	@scripts/bench-import.sh

@@ -7,5 +7,6 @@ mod auth;
 mod by_department;
 mod errors;
 mod every_report;
+mod import;
 mod rate_limit;
 mod rocketchat;

@@ -93,6 +93,11 @@ impl TestApp {
         self.db.connect()
     }
 
+    /// The URL of the app's database, for tools that connect themselves (`import`).
+    pub fn database_url(&self) -> &str {
+        self.db.url()
+    }
+
     /// A new active user with these roles and a personal access token.
     pub fn user(&self, roles: &[&str]) -> Credentials {
         let n = self.users.fetch_add(1, Ordering::Relaxed);

@@ -5,6 +5,7 @@
 //! report and range: `report range naive_ms fast_ms` (medians over RUNS).
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use omnireports_analytics::{Registry, ReportRequest};
 use omnireports_db::Restriction;
@@ -18,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let runs: usize = runs.parse()?;
     let conn = &mut PgConnection::establish(url)?;
+    // The server's session settings, so both paths run as they would behind the API.
+    conn.batch_execute(omnireports_db::SESSION_SETUP)?;
     for range in ranges {
         let (start, end) = range.split_once('/').ok_or("range must be START/END")?;
         let range = DateRange {
@@ -58,4 +61,3 @@ fn median_ms(
     times.sort_by(f64::total_cmp);
     Ok(times[times.len() / 2])
 }
-

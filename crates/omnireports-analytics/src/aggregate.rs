@@ -3,11 +3,11 @@
 
 use crate::plan::{plan, Piece};
 use crate::ReportRequest;
+use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_query;
-use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
-use diesel::RunQueryDsl as _;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz, Untyped};
+use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 use std::sync::LazyLock;
 
 /// What a report counts by, as aggregate columns and the equivalent expressions on a raw row.
@@ -23,20 +23,22 @@ pub(crate) struct Dimension {
     pub raw_joins: &'static str,
 }
 
-/// Piece list → `p(level, lo, hi, sign)`; level -1 means raw rows.
-const PIECES: &str = "WITH p AS (SELECT * FROM unnest($1::smallint[], $2::timestamptz[], \
-                      $3::timestamptz[], $4::bigint[]) AS p(level, lo, hi, sign))";
+/// Follows the bound `args` CTE: the pieces as `p(level, lo, hi, sign)`; level -1 is raw rows.
+const PIECES: &str =
+    ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
+                      (SELECT his FROM args), (SELECT signs FROM args)) AS p(level, lo, hi, sign))";
 
-/// A monitor sees rows whose own or whose department's ancestors include one of `$5`.
+/// A monitor sees rows whose own or whose department's ancestors include one of the units.
 fn visible(alias: &str) -> String {
     format!(
-        "({alias}.department_ancestors && $5 OR {alias}.department_id IN \
-         (SELECT id FROM departments WHERE ancestors && $5))"
+        "({alias}.department_ancestors && (SELECT units FROM args) OR {alias}.department_id IN \
+         (SELECT id FROM departments WHERE ancestors && (SELECT units FROM args)))"
     )
 }
 
-/// `SELECT <keys>, n` summed over all pieces, zero counts dropped.
-pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool) -> String {
+/// The query text after `args`: a `counts` CTE of `<keys>, n` summed over all pieces (zero
+/// counts dropped), then `select`, which reads `counts`.
+pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) -> String {
     let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
     let raw: Vec<String> = dimension
@@ -55,7 +57,7 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool) -> String {
     // Each piece is its own index range scan: LATERAL … OFFSET 0 keeps PostgreSQL from
     // flattening the pieces into one join that it might answer with a full scan.
     format!(
-        "{PIECES} SELECT {columns}, sum(n)::bigint AS n FROM (\
+        "{PIECES}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
            SELECT x.* FROM p CROSS JOIN LATERAL (\
              SELECT {aggregated}, a.n * p.sign AS n FROM {table} a \
              WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter_a} \
@@ -65,7 +67,7 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool) -> String {
              SELECT {raw}, p.sign AS n FROM conversations c{joins} \
              WHERE p.level = -1 AND c.ts >= p.lo AND c.ts < p.hi{filter_c} \
              OFFSET 0) AS y\
-         ) AS x GROUP BY {columns} HAVING sum(n) <> 0",
+         ) AS x GROUP BY {columns} HAVING sum(n) <> 0) {select}",
         columns = columns.join(", "),
         aggregated = aggregated.join(", "),
         raw = raw.join(", "),
@@ -89,37 +91,73 @@ impl Queries {
     }
 
     /// The query for this request with its parameters bound.
-    pub(crate) fn bind(
-        &self,
-        request: &ReportRequest,
-    ) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
+    pub(crate) fn bind(&self, request: &ReportRequest) -> AggregateQuery<'_> {
         let pieces = plan(request.range.start, request.range.end);
         let units = request.restriction.units();
-        let text = match units {
-            Some(_) => self.restricted.as_str(),
-            None => self.unrestricted.as_str(),
-        };
-        let query = sql_query(text)
-            .into_boxed()
-            .bind::<Array<SmallInt>, _>(pieces.iter().map(|p| p.level as i16).collect::<Vec<_>>())
-            .bind::<Array<Timestamptz>, _>(pieces.iter().map(|p| p.lo).collect::<Vec<_>>())
-            .bind::<Array<Timestamptz>, _>(pieces.iter().map(|p| p.hi).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(pieces.iter().map(|p: &Piece| p.sign).collect::<Vec<_>>());
-        match units {
-            Some(units) => query.bind::<Array<Nullable<Text>>, _>(units),
-            None => query,
+        AggregateQuery {
+            rest: match units {
+                Some(_) => self.restricted.as_str(),
+                None => self.unrestricted.as_str(),
+            },
+            levels: pieces.iter().map(|p| p.level as i16).collect(),
+            los: pieces.iter().map(|p| p.lo).collect(),
+            his: pieces.iter().map(|p| p.hi).collect(),
+            signs: pieces.iter().map(|p: &Piece| p.sign).collect(),
+            units,
         }
     }
 }
 
+/// A report query: an `args` CTE of bound parameters, then fixed SQL text. Unlike
+/// `sql_query`, it is safe to cache, so each connection prepares (parses and plans) each
+/// report's statement once instead of on every request.
+#[derive(Debug)]
+pub(crate) struct AggregateQuery<'a> {
+    rest: &'a str,
+    levels: Vec<i16>,
+    los: Vec<DateTime<Utc>>,
+    his: Vec<DateTime<Utc>>,
+    signs: Vec<i64>,
+    units: Option<Vec<Option<String>>>,
+}
+
+impl QueryFragment<Pg> for AggregateQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH args AS (SELECT ");
+        out.push_bind_param::<Array<SmallInt>, _>(&self.levels)?;
+        out.push_sql("::smallint[] AS levels, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.los)?;
+        out.push_sql("::timestamptz[] AS los, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.his)?;
+        out.push_sql("::timestamptz[] AS his, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.signs)?;
+        out.push_sql("::bigint[] AS signs, ");
+        out.push_bind_param::<Nullable<Array<Nullable<Text>>>, _>(&self.units)?;
+        out.push_sql("::text[] AS units)");
+        out.push_sql(self.rest);
+        Ok(())
+    }
+}
+
+impl QueryId for AggregateQuery<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for AggregateQuery<'_> {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for AggregateQuery<'_> {}
+
 /// Runs `queries` for `request` and loads rows of type `R`.
 pub(crate) fn load<R>(
-    conn: &mut diesel::PgConnection,
+    conn: &mut PgConnection,
     queries: &Queries,
     request: &ReportRequest,
-) -> diesel::QueryResult<Vec<R>>
+) -> QueryResult<Vec<R>>
 where
-    R: diesel::QueryableByName<Pg> + 'static,
+    R: QueryableByName<Pg> + 'static,
 {
     queries.bind(request).load(conn)
 }

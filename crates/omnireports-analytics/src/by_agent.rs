@@ -115,10 +115,11 @@ static QUERIES: Queries = Queries::new(|| with_names(false), || with_names(true)
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
 fn with_names(restricted: bool) -> String {
-    format!(
-        "SELECT x.served_by_id, u.name, x.n FROM ({}) AS x \
+    counts_sql(
+        &DIMENSION,
+        restricted,
+        "SELECT x.served_by_id, u.name, x.n FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
-        counts_sql(&DIMENSION, restricted)
     )
 }
 

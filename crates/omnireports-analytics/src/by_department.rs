@@ -100,10 +100,11 @@ static QUERIES: Queries = Queries::new(|| by_name(false), || by_name(true));
 /// Counts per department id, then per name; NULL label = no department. Departments that no
 /// longer exist are dropped by the join.
 fn by_name(restricted: bool) -> String {
-    format!(
-        "SELECT d.name AS label, sum(x.n)::bigint AS n FROM ({}) AS x \
+    counts_sql(
+        &DIMENSION,
+        restricted,
+        "SELECT d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
          WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY d.name",
-        counts_sql(&DIMENSION, restricted)
     )
 }

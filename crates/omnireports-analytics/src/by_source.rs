@@ -84,8 +84,8 @@ const DIMENSION: Dimension = Dimension {
 };
 
 static QUERIES: Queries = Queries::new(
-    || counts_sql(&DIMENSION, false),
-    || counts_sql(&DIMENSION, true),
+    || counts_sql(&DIMENSION, false, "SELECT * FROM counts"),
+    || counts_sql(&DIMENSION, true, "SELECT * FROM counts"),
 );
 
 #[derive(QueryableByName)]

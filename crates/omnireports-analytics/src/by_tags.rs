@@ -100,8 +100,5 @@ const DIMENSION: Dimension = Dimension {
 static QUERIES: Queries = Queries::new(|| tag_counts(false), || tag_counts(true));
 
 fn tag_counts(restricted: bool) -> String {
-    format!(
-        "SELECT tag AS label, n FROM ({}) AS x",
-        counts_sql(&DIMENSION, restricted)
-    )
+    counts_sql(&DIMENSION, restricted, "SELECT tag AS label, n FROM counts")
 }

@@ -12,7 +12,7 @@ pub use error::DbError;
 pub use migrate::{
     has_pending_migrations, revert_all_migrations, run_pending_migrations, MIGRATIONS,
 };
-pub use pool::{build_pool, PgPool, PoolSettings};
+pub use pool::{build_pool, PgPool, PoolSettings, SESSION_SETUP};
 
 /// A pooled PostgreSQL connection.
 pub type PgConnection = diesel::PgConnection;

@@ -34,6 +34,12 @@ impl Default for PoolSettings {
     }
 }
 
+/// Session settings of every pooled connection. JIT is off: report queries are small, and a
+/// generic plan's cost estimate can cross `jit_above_cost`, making PostgreSQL spend tens of
+/// milliseconds compiling a query that runs in one.
+pub const SESSION_SETUP: &str =
+    "SET application_name = 'omnireports'; SET TIME ZONE 'UTC'; SET jit = off;";
+
 /// Sets per-session limits on every new connection, so no query can run unbounded.
 #[derive(Debug, Clone)]
 struct SessionSetup {
@@ -43,7 +49,7 @@ struct SessionSetup {
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
-            "SET application_name = 'omnireports'; SET statement_timeout = {}; SET TIME ZONE 'UTC'",
+            "{SESSION_SETUP} SET statement_timeout = {};",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
