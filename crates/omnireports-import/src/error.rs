@@ -101,6 +101,11 @@ pub enum ImportError {
         step: String,
         source: diesel::result::Error,
     },
+    #[error("sending rows to PostgreSQL: {0}")]
+    Copy(std::io::Error),
+    /// Stands for the reader's error while diesel ends the COPY; never returned.
+    #[error("{0}")]
+    Aborted(String),
     #[error("the reader thread of {collection} panicked")]
     ReaderPanicked { collection: &'static str },
 }

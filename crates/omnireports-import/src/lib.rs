@@ -1,1 +1,132 @@
 #![doc = include_str!("../README.md")]
+
+mod copy_text;
+mod error;
+mod load;
+mod map;
+mod progress;
+mod source;
+mod staging;
+mod summary;
+
+pub use error::{ImportError, Invalid, Location, Position};
+pub use source::COLLECTIONS;
+pub use summary::{CollectionSummary, Summary, TokenSummary};
+
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
+use progress::Progress;
+use source::CollectionFile;
+use std::path::Path;
+use std::time::Instant;
+
+/// Arbitrary key of the advisory lock that makes concurrent imports wait for each other.
+const IMPORT_LOCK: i64 = 0x6f6d_6e69_696d_7074;
+
+/// How to import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Import the valid documents and report the malformed ones, instead of stopping.
+    pub skip_invalid: bool,
+    /// Draw a progress bar on stderr when it is a terminal.
+    pub progress: bool,
+}
+
+/// Imports the export in `dir` into the database at `url`, in one transaction.
+pub fn import_url(url: &str, dir: &Path, options: Options) -> Result<Summary, ImportError> {
+    // Read the directory first: a wrong path fails before any connection.
+    let files = source::discover(dir)?;
+    let mut conn = PgConnection::establish(url)?;
+    run(&mut conn, &files, options)
+}
+
+/// Imports the export in `dir` over `conn`, in one transaction: everything is imported, or
+/// nothing. `conn` must not be inside a transaction already (the staging tables are dropped
+/// at commit).
+pub fn import(
+    conn: &mut PgConnection,
+    dir: &Path,
+    options: Options,
+) -> Result<Summary, ImportError> {
+    let files = source::discover(dir)?;
+    run(conn, &files, options)
+}
+
+fn run(
+    conn: &mut PgConnection,
+    files: &[CollectionFile],
+    options: Options,
+) -> Result<Summary, ImportError> {
+    let started = Instant::now();
+    let progress = Progress {
+        enabled: options.progress,
+    };
+    let mut summary = conn.transaction(|conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})")).execute(conn)?;
+        // Room for the sorts of the upserts (the server's memory, not ours).
+        conn.batch_execute("SET LOCAL work_mem = '64MB'")?;
+        staging::create(conn)?;
+        let mut summary = Summary::default();
+        for collection in COLLECTIONS {
+            let file = files.iter().find(|f| f.collection == collection);
+            summary.collections.push(match file {
+                Some(file) => import_file(conn, file, options, &progress)?,
+                None => CollectionSummary {
+                    collection,
+                    ..CollectionSummary::default()
+                },
+            });
+            if collection == "users" {
+                summary.tokens = token_summary(staging::sync_tokens(conn)?);
+            }
+        }
+        summary.roles_created = staging::create_referenced_roles(conn)?;
+        Ok::<_, ImportError>(summary)
+    })?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn import_file(
+    conn: &mut PgConnection,
+    file: &CollectionFile,
+    options: Options,
+    progress: &Progress,
+) -> Result<CollectionSummary, ImportError> {
+    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    let bar = progress.bar(file.collection, size);
+    let started = Instant::now();
+    let staged = load::stage(conn, file, options.skip_invalid, &bar)?;
+    let reading = started.elapsed();
+    bar.writing(staged.rows);
+    let upserted = staging::upsert(conn, file.collection)?;
+    bar.finish(staged.read);
+    let (inserted, updated) = (upserted.inserted as u64, upserted.updated as u64);
+    Ok(CollectionSummary {
+        collection: file.collection,
+        file: Some(file.path.clone()),
+        read: staged.read,
+        inserted,
+        updated,
+        unchanged: staged.rows.saturating_sub(inserted + updated),
+        ignored: staged.ignored,
+        skipped: staged.skipped,
+        skipped_at: staged.skipped_at,
+        reading,
+        writing: started.elapsed() - reading,
+    })
+}
+
+fn token_summary(changes: staging::TokenChanges) -> TokenSummary {
+    let (inserted, updated) = (
+        changes.upserted.inserted as u64,
+        changes.upserted.updated as u64,
+    );
+    TokenSummary {
+        read: changes.read,
+        inserted,
+        updated,
+        unchanged: changes.read.saturating_sub(inserted + updated),
+        deleted: changes.deleted,
+    }
+}

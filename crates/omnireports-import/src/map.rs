@@ -3,6 +3,7 @@
 //! reported by its path, e.g. `servedBy._id: expected a string or ObjectId, found a number`.
 
 use crate::copy_text::Row;
+use crate::source::{self, Field};
 use bson::{Bson, Document};
 use omnireports_db::models::{LOGIN_TOKEN, PERSONAL_ACCESS_TOKEN};
 use std::borrow::Cow;
@@ -48,6 +49,63 @@ pub fn mapper(collection: &str) -> Mapper {
     }
 }
 
+const ID: Field = Field::all("_id");
+const ROLE: source::Fields = &[
+    ID,
+    Field::all("name"),
+    Field::all("description"),
+    Field::all("scope"),
+];
+const PERMISSION: source::Fields = &[ID, Field::all("roles")];
+const USER: source::Fields = &[
+    ID,
+    Field::all("username"),
+    Field::all("name"),
+    Field::all("active"),
+    Field::all("roles"),
+    Field::all("createdAt"),
+    Field::only("services", &[Field::all("resume")]),
+];
+const DEPARTMENT: source::Fields = &[
+    ID,
+    Field::all("name"),
+    Field::all("enabled"),
+    Field::all("type"),
+    Field::all("ancestors"),
+];
+const UNIT_MONITOR: source::Fields = &[
+    ID,
+    Field::all("monitorId"),
+    Field::all("unitId"),
+    Field::all("username"),
+];
+const ROOM: source::Fields = &[
+    ID,
+    Field::all("t"),
+    Field::all("ts"),
+    Field::all("departmentId"),
+    Field::all("departmentAncestors"),
+    Field::all("source"),
+    Field::all("open"),
+    Field::all("onHold"),
+    Field::only("servedBy", &[ID, Field::all("username")]),
+    Field::all("tags"),
+    Field::only("metrics", &[Field::all("chatDuration")]),
+    Field::all("closedAt"),
+];
+
+/// The fields each mapper reads (the reader skips the others, unparsed).
+pub fn fields(collection: &str) -> source::Fields {
+    match collection {
+        "rocketchat_roles" => ROLE,
+        "rocketchat_permissions" => PERMISSION,
+        "users" => USER,
+        "rocketchat_livechat_department" => DEPARTMENT,
+        "rocketchat_livechat_unit_monitors" => UNIT_MONITOR,
+        _ => ROOM,
+    }
+}
+
 /// Leaves `out` as it was when mapping fails half-way through a row.
 fn row_or_rollback(
     out: &mut Vec<u8>,
@@ -68,7 +126,7 @@ fn row_or_rollback(
 }
 
 fn role(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldError> {
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
@@ -80,7 +138,7 @@ fn role(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldErro
 }
 
 fn permission(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldError> {
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
@@ -90,7 +148,7 @@ fn permission(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, Fie
 }
 
 fn user(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldError> {
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
@@ -118,7 +176,7 @@ struct LoginToken<'d> {
 
 /// `services.resume.loginTokens[]`. An entry without `hashedToken` cannot authenticate anyone
 /// and is left out.
-fn login_tokens<'d>(user: &Fields<'d>) -> Result<Vec<LoginToken<'d>>, FieldError> {
+fn login_tokens<'d>(user: &Doc<'d>) -> Result<Vec<LoginToken<'d>>, FieldError> {
     let Some(services) = user.opt_doc("services")? else {
         return Ok(Vec::new());
     };
@@ -152,7 +210,7 @@ fn login_tokens<'d>(user: &Fields<'d>) -> Result<Vec<LoginToken<'d>>, FieldError
 }
 
 fn department(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldError> {
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
@@ -165,7 +223,7 @@ fn department(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, Fie
 }
 
 fn unit_monitor(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldError> {
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
@@ -181,25 +239,53 @@ fn room(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldErro
     if !matches!(doc.get("t"), Some(Bson::String(t)) if t == "l") {
         return Ok(Mapped::Ignored);
     }
-    let f = Fields::root(doc);
+    let f = Doc::root(doc);
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
         row.timestamp(f.date("ts")?);
         row.opt_text(f.opt_id("departmentId")?.as_deref());
-        row.text_array(f.ids("departmentAncestors")?.iter().map(|a| Some(a.as_ref())));
+        row.text_array(
+            f.ids("departmentAncestors")?
+                .iter()
+                .map(|a| Some(a.as_ref())),
+        );
         let source = f.opt_doc("source")?;
-        row.opt_text(source.as_ref().map(|s| s.opt_str("type")).transpose()?.flatten());
-        row.opt_text(source.as_ref().map(|s| s.opt_str("alias")).transpose()?.flatten());
+        row.opt_text(
+            source
+                .as_ref()
+                .map(|s| s.opt_str("type"))
+                .transpose()?
+                .flatten(),
+        );
+        row.opt_text(
+            source
+                .as_ref()
+                .map(|s| s.opt_str("alias"))
+                .transpose()?
+                .flatten(),
+        );
         row.bool(f.opt_bool("open")?.unwrap_or(false));
         row.bool(f.opt_bool("onHold")?.unwrap_or(false));
         let served_by = f.opt_doc("servedBy")?;
         let served_by_id = served_by.as_ref().map(|s| s.opt_id("_id")).transpose()?;
         row.opt_text(served_by_id.flatten().as_deref());
-        row.opt_text(served_by.as_ref().map(|s| s.opt_str("username")).transpose()?.flatten());
+        row.opt_text(
+            served_by
+                .as_ref()
+                .map(|s| s.opt_str("username"))
+                .transpose()?
+                .flatten(),
+        );
         row.text_array(f.ids("tags")?.iter().map(|t| Some(t.as_ref())));
         let metrics = f.opt_doc("metrics")?;
-        row.opt_float(metrics.as_ref().map(|m| m.opt_number("chatDuration")).transpose()?.flatten());
+        row.opt_float(
+            metrics
+                .as_ref()
+                .map(|m| m.opt_number("chatDuration"))
+                .transpose()?
+                .flatten(),
+        );
         row.opt_timestamp(f.opt_date("closedAt")?);
         Ok(Mapped::Row)
     })
@@ -207,16 +293,34 @@ fn room(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldErro
 
 /// A document and its path from the root, for error messages (`servedBy.`).
 #[derive(Debug)]
-struct Fields<'d> {
+struct Doc<'d> {
     doc: &'d Document,
-    prefix: Cow<'static, str>,
+    prefix: Prefix,
 }
 
-impl<'d> Fields<'d> {
+/// The path of a sub-document; a top-level one's costs no allocation per document.
+#[derive(Debug)]
+enum Prefix {
+    Root,
+    Field(&'static str),
+    Path(String),
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Prefix::Root => Ok(()),
+            Prefix::Field(key) => write!(f, "{key}."),
+            Prefix::Path(path) => f.write_str(path),
+        }
+    }
+}
+
+impl<'d> Doc<'d> {
     fn root(doc: &'d Document) -> Self {
         Self {
             doc,
-            prefix: Cow::Borrowed(""),
+            prefix: Prefix::Root,
         }
     }
 
@@ -237,8 +341,7 @@ impl<'d> Fields<'d> {
     }
 
     fn id(&self, key: &str) -> Result<Cow<'d, str>, FieldError> {
-        self.opt_id(key)?
-            .ok_or_else(|| self.error(key, "missing"))
+        self.opt_id(key)?.ok_or_else(|| self.error(key, "missing"))
     }
 
     /// Ids are strings or ObjectIds; an ObjectId becomes its 24-hex form.
@@ -265,9 +368,15 @@ impl<'d> Fields<'d> {
     }
 
     /// PostgreSQL text cannot hold NUL.
-    fn check_text<T: AsRef<str>>(&self, key: &str, text: Option<T>) -> Result<Option<T>, FieldError> {
+    fn check_text<T: AsRef<str>>(
+        &self,
+        key: &str,
+        text: Option<T>,
+    ) -> Result<Option<T>, FieldError> {
         match &text {
-            Some(t) if t.as_ref().contains('\0') => Err(self.error(key, "contains a NUL character")),
+            Some(t) if t.as_ref().contains('\0') => {
+                Err(self.error(key, "contains a NUL character"))
+            }
             _ => Ok(text),
         }
     }
@@ -281,7 +390,8 @@ impl<'d> Fields<'d> {
     }
 
     fn date(&self, key: &str) -> Result<i64, FieldError> {
-        self.opt_date(key)?.ok_or_else(|| self.error(key, "missing"))
+        self.opt_date(key)?
+            .ok_or_else(|| self.error(key, "missing"))
     }
 
     /// Milliseconds since the epoch.
@@ -311,12 +421,15 @@ impl<'d> Fields<'d> {
         }
     }
 
-    fn opt_doc(&self, key: &str) -> Result<Option<Fields<'d>>, FieldError> {
+    fn opt_doc(&self, key: &'static str) -> Result<Option<Doc<'d>>, FieldError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Bson::Document(doc)) => Ok(Some(Fields {
+            Some(Bson::Document(doc)) => Ok(Some(Doc {
                 doc,
-                prefix: Cow::Owned(format!("{}{key}.", self.prefix)),
+                prefix: match self.prefix {
+                    Prefix::Root => Prefix::Field(key),
+                    _ => Prefix::Path(format!("{}{key}.", self.prefix)),
+                },
             })),
             Some(value) => Err(self.expected(key, "a document", value)),
         }
@@ -344,16 +457,16 @@ impl<'d> Fields<'d> {
     }
 
     /// An array of sub-documents; absent is empty.
-    fn docs(&self, key: &str) -> Result<Vec<Fields<'d>>, FieldError> {
+    fn docs(&self, key: &str) -> Result<Vec<Doc<'d>>, FieldError> {
         let items = self.array(key)?;
         let mut docs = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let Bson::Document(doc) = item else {
                 return Err(self.expected(&format!("{key}[{i}]"), "a document", item));
             };
-            docs.push(Fields {
+            docs.push(Doc {
                 doc,
-                prefix: Cow::Owned(format!("{}{key}[{i}].", self.prefix)),
+                prefix: Prefix::Path(format!("{}{key}[{i}].", self.prefix)),
             });
         }
         Ok(docs)

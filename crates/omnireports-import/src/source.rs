@@ -40,7 +40,6 @@ pub struct CollectionFile {
     pub collection: &'static str,
     pub path: PathBuf,
     pub format: Format,
-    pub gzip: bool,
 }
 
 /// Finds the file of each known collection in `dir`; other files are ignored.
@@ -82,10 +81,8 @@ fn classify(path: &Path) -> Option<CollectionFile> {
         return None;
     }
     let name = path.file_name()?.to_str()?;
-    let (name, gzip) = match name.strip_suffix(".gz") {
-        Some(stem) => (stem, true),
-        None => (name, false),
-    };
+    // `.gz` or not, the content tells gzip (see `Documents::open`).
+    let name = name.strip_suffix(".gz").unwrap_or(name);
     let (stem, extension) = name.rsplit_once('.')?;
     let format = match extension {
         "json" | "jsonl" | "ndjson" => Format::Json,
@@ -97,7 +94,6 @@ fn classify(path: &Path) -> Option<CollectionFile> {
         collection,
         path: path.to_owned(),
         format,
-        gzip,
     })
 }
 
@@ -110,7 +106,11 @@ fn database_subdirectories(dir: &Path) -> Vec<PathBuf> {
         .filter_map(|e| Some(e.ok()?.path()))
         .filter(|p| {
             std::fs::read_dir(p)
-                .map(|inner| inner.filter_map(Result::ok).any(|e| classify(&e.path()).is_some()))
+                .map(|inner| {
+                    inner
+                        .filter_map(Result::ok)
+                        .any(|e| classify(&e.path()).is_some())
+                })
                 .unwrap_or(false)
         })
         .collect();
@@ -148,8 +148,13 @@ enum Inner {
 type Input = Box<dyn BufRead + Send>;
 
 impl Documents {
-    /// Opens `file`; `consumed` counts the bytes read from disk (compressed, for gzip).
-    pub fn open(file: &CollectionFile, consumed: Arc<AtomicU64>) -> Result<Self, ImportError> {
+    /// Opens `file`, to read the top-level `fields` of its documents; `consumed` counts the
+    /// bytes read from disk (compressed, for gzip).
+    pub fn open(
+        file: &CollectionFile,
+        fields: Fields,
+        consumed: Arc<AtomicU64>,
+    ) -> Result<Self, ImportError> {
         let io_error = |source| ImportError::Io {
             path: file.path.clone(),
             source,
@@ -158,21 +163,24 @@ impl Documents {
             inner: File::open(&file.path).map_err(io_error)?,
             consumed,
         };
-        let mut input: Input = if file.gzip {
+        let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
+        // gzip is told by its magic bytes, whatever the name says.
+        let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
+        let mut input: Input = if gzip {
             Box::new(BufReader::with_capacity(
                 READ_BUFFER,
-                MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, raw)),
+                MultiGzDecoder::new(raw),
             ))
         } else {
-            Box::new(BufReader::with_capacity(READ_BUFFER, raw))
+            Box::new(raw)
         };
         let inner = match file.format {
-            Format::Bson => Inner::Bson(BsonDocuments::new(input)),
+            Format::Bson => Inner::Bson(BsonDocuments::new(input, fields)),
             Format::Json => {
                 if first_non_space(&mut input).map_err(io_error)? == Some(b'[') {
-                    Inner::Array(JsonArray::new(input))
+                    Inner::Array(JsonArray::new(input, fields))
                 } else {
-                    Inner::Lines(JsonLines::new(input))
+                    Inner::Lines(JsonLines::new(input, fields))
                 }
             }
         };
@@ -236,72 +244,192 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Skips leading white space (and a UTF-8 byte order mark) and peeks at the next byte.
+/// The first byte after white space, without consuming it (line numbers still count it);
+/// a UTF-8 byte order mark is consumed. Looks only as far as the first buffer (256 KiB).
 fn first_non_space(input: &mut Input) -> io::Result<Option<u8>> {
-    let mut at_start = true;
-    loop {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(None);
-        }
-        if at_start && buf.starts_with(b"\xef\xbb\xbf") {
-            input.consume(3);
-            at_start = false;
-            continue;
-        }
-        at_start = false;
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => {
-                let byte = buf[i];
-                input.consume(i);
-                return Ok(Some(byte));
-            }
-            None => {
-                let n = buf.len();
-                input.consume(n);
-            }
-        }
+    if input.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
+        input.consume(3);
     }
+    let buf = input.fill_buf()?;
+    Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
 /// Parses one Extended JSON document (relaxed, canonical or legacy: the `bson` crate reads all
-/// three). The error is `(line, column, message)` relative to `bytes`.
-fn parse_json(bytes: &[u8]) -> Result<Document, (usize, usize, String)> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(m, _)| m);
-        (e.line(), e.column(), format!("invalid JSON: {message}"))
-    })?;
-    let serde_json::Value::Object(map) = value else {
-        return Err((1, 1, format!("expected a document, found {}", json_kind(&value))));
-    };
-    Document::try_from(map).map_err(|e| (1, 1, format!("invalid Extended JSON: {e}")))
+/// three), keeping only `fields`. The error is `(line, column, message)` relative to `bytes`.
+fn parse_json(bytes: &[u8], fields: Fields) -> Result<Document, (usize, usize, String)> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde::de::DeserializeSeed::deserialize(Projection(fields), &mut deserializer)
+        .and_then(|document| deserializer.end().map(|()| document))
+        .map_err(|e| {
+            let text = e.to_string();
+            let message = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(m, _)| m);
+            (e.line(), e.column(), format!("invalid JSON: {message}"))
+        })
 }
 
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "a document",
+/// A field to keep: the whole value, or of a sub-document only some fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    /// Empty: the whole value.
+    pub only: Fields,
+}
+
+impl Field {
+    pub const fn all(name: &'static str) -> Self {
+        Self { name, only: &[] }
     }
+
+    pub const fn only(name: &'static str, only: Fields) -> Self {
+        Self { name, only }
+    }
+}
+
+/// The fields a collection's mapping reads; the others are skipped unparsed.
+pub type Fields = &'static [Field];
+
+fn find(fields: Fields, key: &str) -> Option<Field> {
+    fields.iter().find(|f| f.name == key).copied()
+}
+
+/// Deserializes a document keeping only some fields: a room carries many fields omnireports
+/// never reads, and building values for them is most of the parsing time. The kept values are
+/// read by `bson`'s own `Bson` deserializer, which understands Extended JSON.
+struct Projection(Fields);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Projection {
+    type Value = Document;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Document, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Projection {
+    type Value = Document;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a document")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+        let mut document = Document::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match find(self.0, &key) {
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Some(field) if field.only.is_empty() => {
+                    document.insert(key.into_owned(), map.next_value::<bson::Bson>()?);
+                }
+                Some(field) => {
+                    document.insert(key.into_owned(), map.next_value_seed(Nested(field.only))?);
+                }
+            }
+        }
+        Ok(document)
+    }
+}
+
+/// A projected sub-document; a value of another type stands for itself only as far as the
+/// mapping's type check needs (an array's elements, for one, are skipped).
+struct Nested(Fields);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Nested {
+    type Value = bson::Bson;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<bson::Bson, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Nested {
+    type Value = bson::Bson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<bson::Bson, A::Error> {
+        Projection(self.0).visit_map(map).map(bson::Bson::Document)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bson::Bson, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(bson::Bson::Array(Vec::new()))
+    }
+
+    fn visit_unit<E>(self) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::Boolean(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::Int64(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::Double(v as f64))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::Double(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<bson::Bson, E> {
+        Ok(bson::Bson::String(v.to_owned()))
+    }
+}
+
+/// Decodes one BSON document, keeping only `fields`.
+fn parse_bson(bytes: &[u8], fields: Fields) -> Result<Document, String> {
+    let document = RawDocument::from_bytes(bytes).and_then(|raw| project_raw(raw, fields));
+    document.map_err(|e| format!("invalid BSON: {e}"))
+}
+
+fn project_raw(raw: &RawDocument, fields: Fields) -> bson::error::Result<Document> {
+    let mut document = Document::new();
+    for element in raw.iter_elements() {
+        let element = element?;
+        let key = element.key().as_str();
+        let Some(field) = find(fields, key) else {
+            continue;
+        };
+        let value = match element.value()? {
+            bson::RawBsonRef::Document(sub) if !field.only.is_empty() => {
+                bson::Bson::Document(project_raw(sub, field.only)?)
+            }
+            value => bson::Bson::try_from(value)?,
+        };
+        document.insert(key.to_owned(), value);
+    }
+    Ok(document)
 }
 
 /// `mongoexport`'s default: one document per line; blank lines are skipped.
 struct JsonLines {
     input: Input,
+    fields: Fields,
     line: u64,
     buf: Vec<u8>,
 }
 
 impl JsonLines {
-    fn new(input: Input) -> Self {
+    fn new(input: Input, fields: Fields) -> Self {
         Self {
             input,
+            fields,
             line: 0,
             buf: Vec::new(),
         }
@@ -319,7 +447,7 @@ impl JsonLines {
                 continue;
             }
             let leading = self.buf.len() - self.buf.trim_ascii_start().len();
-            let document = parse_json(text).map_err(|(_, column, message)| {
+            let document = parse_json(text, self.fields).map_err(|(_, column, message)| {
                 // A line holds one document, so the parser's line is always 1.
                 (column + leading, message)
             });
@@ -344,6 +472,7 @@ impl JsonLines {
 /// each one is then parsed on its own, so a bad element does not hide the ones after it.
 struct JsonArray {
     input: Input,
+    fields: Fields,
     state: ArrayState,
     line: u64,
     column: u64,
@@ -360,9 +489,10 @@ enum ArrayState {
 }
 
 impl JsonArray {
-    fn new(input: Input) -> Self {
+    fn new(input: Input, fields: Fields) -> Self {
         Self {
             input,
+            fields,
             state: ArrayState::Open,
             line: 1,
             column: 1,
@@ -444,7 +574,7 @@ impl JsonArray {
         let (line, column) = (self.line, self.column);
         self.scan_element()?;
         self.index += 1;
-        let document = parse_json(&self.buf);
+        let document = parse_json(&self.buf, self.fields);
         let (line, column, document) = match document {
             Ok(document) => (line, column, Ok(document)),
             Err((1, c, message)) => (line, column + c as u64 - 1, Err(message)),
@@ -484,8 +614,8 @@ impl JsonArray {
                 match byte {
                     b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' if depth > 0 => depth -= 1,
-                    b',' | b']' | b'}' => return Ok(()),
+                    b',' | b'}' | b']' if depth == 0 => return Ok(()),
+                    b'}' | b']' => depth -= 1,
                     b if b.is_ascii_whitespace() && depth == 0 => return Ok(()),
                     _ => {}
                 }
@@ -503,15 +633,17 @@ impl JsonArray {
 /// does not decode is skippable; a length that does not fit means the rest cannot be found.
 struct BsonDocuments {
     input: Input,
+    fields: Fields,
     offset: u64,
     index: u64,
     buf: Vec<u8>,
 }
 
 impl BsonDocuments {
-    fn new(input: Input) -> Self {
+    fn new(input: Input, fields: Fields) -> Self {
         Self {
             input,
+            fields,
             offset: 0,
             index: 0,
             buf: Vec::new(),
@@ -533,21 +665,24 @@ impl BsonDocuments {
         let length = usize::try_from(length)
             .ok()
             .filter(|l| (5..=MAX_BSON_DOCUMENT).contains(l))
-            .ok_or_else(|| Fatal::At(position, format!("invalid document length {length}")))?;
+            .ok_or_else(|| {
+                Fatal::At(
+                    position.clone(),
+                    format!("invalid document length {length}"),
+                )
+            })?;
         self.buf.clear();
         self.buf.extend_from_slice(&prefix);
         self.buf.resize(length, 0);
         if read_full(&mut self.input, &mut self.buf[4..])? != length - 4 {
             return Err(Fatal::At(
-                position,
+                position.clone(),
                 format!("truncated document: its length is {length} bytes"),
             ));
         }
         self.offset += length as u64;
         self.index += 1;
-        let document = RawDocument::from_bytes(&self.buf)
-            .and_then(Document::try_from)
-            .map_err(|e| format!("invalid BSON: {e}"));
+        let document = parse_bson(&self.buf, self.fields);
         Ok(Some(Item { position, document }))
     }
 }
@@ -564,4 +699,210 @@ fn read_full(input: &mut Input, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    const FIELDS: Fields = &[Field::all("_id"), Field::all("n")];
+
+    fn input(bytes: &[u8]) -> Input {
+        Box::new(Cursor::new(bytes.to_vec()))
+    }
+
+    /// `(line, column, document index)` or the error of each item, then the fatal error.
+    fn positions(mut next: impl FnMut() -> Result<Option<Item>, Fatal>) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            match next() {
+                Ok(None) => return out,
+                Ok(Some(item)) => {
+                    let at = Location::new(Path::new("f"), item.position).to_string();
+                    match item.document {
+                        Ok(doc) => out.push(format!("{at} {doc}")),
+                        Err(message) => out.push(format!("{at} ERR {message}")),
+                    }
+                }
+                Err(Fatal::At(position, message)) => {
+                    let at = Location::new(Path::new("f"), position);
+                    out.push(format!("{at} FATAL {message}"));
+                    return out;
+                }
+                Err(Fatal::Io(e)) => panic!("{e}"),
+            }
+        }
+    }
+
+    fn array(text: &str) -> Vec<String> {
+        let mut array = JsonArray::new(input(text.as_bytes()), FIELDS);
+        positions(|| array.next())
+    }
+
+    fn lines(text: &str) -> Vec<String> {
+        let mut lines = JsonLines::new(input(text.as_bytes()), FIELDS);
+        positions(|| lines.next())
+    }
+
+    #[test]
+    fn array_elements_are_split_outside_strings_only() {
+        let text = r#"[{"_id":"a],}{\"\\","n":[1,[2]]},{"_id":"b","skip":{"x":"]"}}]"#;
+        assert_eq!(
+            array(text),
+            [
+                r#"f:1:2 (document 1) { "_id": "a],}{"\", "n": [1, [2]] }"#,
+                r#"f:1:34 (document 2) { "_id": "b" }"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn pretty_arrays_report_each_documents_line() {
+        let text = "[\n  {\"_id\": \"a\"},\n  {\n    \"_id\": 1,,\n  }\n]\n";
+        assert_eq!(
+            array(text),
+            [
+                r#"f:2:3 (document 1) { "_id": "a" }"#,
+                "f:4:14 (document 2) ERR invalid JSON: key must be a string",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_and_broken_arrays() {
+        assert!(array("[]").is_empty());
+        assert!(array(" [ \n ] ").is_empty());
+        assert_eq!(
+            array(r#"[1, {"_id":"a"}]"#),
+            [
+                "f:1:2 (document 1) ERR invalid JSON: invalid type: integer `1`, expected a document",
+                r#"f:1:5 (document 2) { "_id": "a" }"#,
+            ]
+        );
+        assert_eq!(
+            array(r#"[{"_id":"a"} {"_id":"b"}]"#),
+            [
+                r#"f:1:2 (document 1) { "_id": "a" }"#,
+                "f:1:14 (document 2) FATAL expected ',' or ']', found '{'",
+            ]
+        );
+        assert_eq!(
+            array(r#"[{"_id":"a"},"#),
+            [
+                r#"f:1:2 (document 1) { "_id": "a" }"#,
+                "f:1:14 (document 2) FATAL unexpected end of file inside the array",
+            ]
+        );
+    }
+
+    #[test]
+    fn json_lines_count_blank_lines_and_accept_crlf() {
+        let text = "{\"_id\":\"a\"}\r\n\n   \n  {\"_id\":\"b\", \"n\": {\"$numberLong\": \"5\"}}\r\n{\"_id\":\n";
+        assert_eq!(
+            lines(text),
+            [
+                r#"f:1 { "_id": "a" }"#,
+                r#"f:4 { "_id": "b", "n": 5 }"#,
+                "f:5:7 ERR invalid JSON: EOF while parsing a value",
+            ]
+        );
+    }
+
+    #[test]
+    fn extended_json_dates_in_every_form_are_dates() {
+        let text = concat!(
+            r#"{"n": {"$date": "2024-01-02T03:04:05.678Z"}}"#,
+            "\n",
+            r#"{"n": {"$date": {"$numberLong": "1704164645678"}}}"#,
+            "\n",
+            r#"{"n": {"$date": 1704164645678}}"#,
+            "\n",
+        );
+        let dates: Vec<String> = lines(text).into_iter().map(|l| l[4..].to_owned()).collect();
+        assert_eq!(
+            dates,
+            vec![r#"{ "n": DateTime("2024-01-02 3:04:05.678 +00:00:00") }"#; 3]
+        );
+    }
+
+    #[test]
+    fn bson_documents_are_framed_by_their_length() {
+        let good = bson::doc! {"_id": "a", "other": [1, 2]}.to_vec().unwrap();
+        let mut bad = bson::doc! {"_id": "b"}.to_vec().unwrap();
+        bad[4] = 0x7f; // an unknown element type
+        let mut bytes = [good.clone(), bad.clone(), good.clone()].concat();
+        bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0x7f]);
+        let mut documents = BsonDocuments::new(input(&bytes), FIELDS);
+        let items = positions(|| documents.next());
+        let (g, b) = (good.len(), good.len() + bad.len());
+        assert_eq!(items[0], r#"f: byte offset 0 (document 1) { "_id": "a" }"#);
+        assert!(
+            items[1].starts_with(&format!("f: byte offset {g} (document 2) ERR invalid BSON")),
+            "{items:?}"
+        );
+        assert_eq!(
+            items[2],
+            format!(r#"f: byte offset {b} (document 3) {{ "_id": "a" }}"#)
+        );
+        assert_eq!(
+            items[3],
+            format!(
+                "f: byte offset {} (document 4) FATAL invalid document length 2147483647",
+                b + g
+            )
+        );
+    }
+
+    #[test]
+    fn leading_blank_lines_and_a_bom_keep_positions_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("\n\n  [{\"_id\": 1}]", "users.json:3:4 (document 1) OK"),
+            ("\u{feff}\n\n{\"_id\": 1}\n", "users.json:3 OK"),
+            ("\n \n", ""),
+        ];
+        for (text, expected) in cases {
+            let path = dir.path().join("users.json");
+            std::fs::write(&path, text).unwrap();
+            let file = classify(&path).unwrap();
+            let mut documents = Documents::open(&file, FIELDS, Arc::default()).unwrap();
+            let first = documents.next().map(|item| {
+                let item = item.unwrap();
+                let at = Location::new(Path::new("users.json"), item.position);
+                format!("{at} {}", if item.document.is_ok() { "OK" } else { "ERR" })
+            });
+            assert_eq!(first.unwrap_or_default(), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn file_names_give_collection_and_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "users.json",
+            "rocketchat_room.bson.gz",
+            "rocketchat_roles.jsonl",
+            "users.metadata.json",
+            "rocketchat_room.metadata.json",
+            "rocketchat_message.bson",
+            "rocketchat_permissions.txt",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let found: Vec<(&str, Format)> = discover(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.collection, f.format))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("rocketchat_roles", Format::Json),
+                ("users", Format::Json),
+                ("rocketchat_room", Format::Bson),
+            ]
+        );
+    }
 }

@@ -67,7 +67,8 @@ diesel::table! {
 }
 
 pub fn create(conn: &mut PgConnection) -> Result<(), ImportError> {
-    conn.batch_execute(DDL).context("creating the staging tables")
+    conn.batch_execute(DDL)
+        .context("creating the staging tables")
 }
 
 /// Rows written by an upsert; the staged rows that are neither were already up to date.
@@ -201,7 +202,10 @@ impl Target {
             .copied()
             .filter(|c| !self.key.split(", ").any(|k| k == *c) && !self.keep.contains(c))
             .collect();
-        let set: Vec<String> = updated.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+        let set: Vec<String> = updated
+            .iter()
+            .map(|c| format!("{c} = EXCLUDED.{c}"))
+            .collect();
         let old: Vec<String> = updated.iter().map(|c| format!("t.{c}")).collect();
         let new: Vec<String> = updated.iter().map(|c| format!("EXCLUDED.{c}")).collect();
         format!(
@@ -274,10 +278,11 @@ pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError>
     .execute(conn)
     .context("removing the login tokens no longer in the export")?;
     let upserted = LOGIN_TOKENS.upsert(conn)?;
-    let read = diesel::sql_query("SELECT count(*) AS inserted, 0::bigint AS updated FROM import_tokens")
-        .get_result::<Upserted>(conn)
-        .context("counting the login tokens")?
-        .inserted;
+    let read =
+        diesel::sql_query("SELECT count(*) AS inserted, 0::bigint AS updated FROM import_tokens")
+            .get_result::<Upserted>(conn)
+            .context("counting the login tokens")?
+            .inserted;
     Ok(TokenChanges {
         read: read as u64,
         upserted,

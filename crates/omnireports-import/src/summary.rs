@@ -1,0 +1,159 @@
+//! What an import did, per collection, printed as a table at the end.
+
+use crate::error::Invalid;
+use crate::progress::rate;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One collection: documents read, and what became of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectionSummary {
+    pub collection: &'static str,
+    /// `None` when the export has no file for it.
+    pub file: Option<PathBuf>,
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Valid documents whose row was already up to date (or repeated an earlier `_id`).
+    pub unchanged: u64,
+    /// Valid documents that are not for omnireports (rooms other than livechats).
+    pub ignored: u64,
+    /// Malformed documents passed over by `--skip-invalid`.
+    pub skipped: u64,
+    /// The first of them, with why.
+    pub skipped_at: Vec<Invalid>,
+    /// Reading the file and COPYing its rows into the staging table.
+    pub reading: Duration,
+    /// Writing the rows into their table (with the aggregates the triggers keep).
+    pub writing: Duration,
+}
+
+/// The login tokens of the imported users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenSummary {
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Tokens of imported users that the export no longer has (logged out).
+    pub deleted: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub collections: Vec<CollectionSummary>,
+    pub tokens: TokenSummary,
+    /// Roles used by users or permissions, absent from the export's roles, created by id.
+    pub roles_created: u64,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn collection(&self, name: &str) -> Option<&CollectionSummary> {
+        self.collections.iter().find(|c| c.collection == name)
+    }
+
+    /// Documents read, over all collections.
+    pub fn read(&self) -> u64 {
+        self.collections.iter().map(|c| c.read).sum()
+    }
+
+    pub fn skipped(&self) -> u64 {
+        self.collections.iter().map(|c| c.skipped).sum()
+    }
+}
+
+const HEADER: [&str; 9] = [
+    "collection",
+    "read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "ignored",
+    "skipped",
+    "read s",
+    "write s",
+];
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [name, rest @ ..] = HEADER;
+        write!(f, "{name:<34}")?;
+        for column in rest {
+            write!(f, " {column:>10}")?;
+        }
+        writeln!(f)?;
+        for c in &self.collections {
+            let counts = [
+                c.read,
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                c.ignored,
+                c.skipped,
+            ];
+            write_row(f, c.collection, &counts, c.file.is_none())?;
+            if c.file.is_some() {
+                let (read, write) = (c.reading.as_secs_f64(), c.writing.as_secs_f64());
+                write!(f, " {read:>10.1} {write:>10.1}")?;
+            }
+            writeln!(f)?;
+        }
+        let t = &self.tokens;
+        let counts = [t.read, t.inserted, t.updated, t.unchanged, 0, 0];
+        write_row(f, "  users: login tokens", &counts, false)?;
+        writeln!(f)?;
+        if t.deleted > 0 {
+            writeln!(
+                f,
+                "{} login token(s) removed: no longer in the export",
+                t.deleted
+            )?;
+        }
+        if self.roles_created > 0 {
+            writeln!(
+                f,
+                "{} role(s) created: used by users or permissions, absent from rocketchat_roles",
+                self.roles_created
+            )?;
+        }
+        write_skipped(f, &self.collections)?;
+        write!(
+            f,
+            "{} documents in {:.1} s ({:.0} documents/s)",
+            self.read(),
+            self.elapsed.as_secs_f64(),
+            rate(self.read(), self.elapsed)
+        )
+    }
+}
+
+fn write_row(f: &mut fmt::Formatter<'_>, name: &str, counts: &[u64], absent: bool) -> fmt::Result {
+    write!(f, "{name:<34}")?;
+    if absent {
+        return write!(f, " {:>10}", "(no file)");
+    }
+    for count in counts {
+        write!(f, " {count:>10}")?;
+    }
+    Ok(())
+}
+
+fn write_skipped(f: &mut fmt::Formatter<'_>, collections: &[CollectionSummary]) -> fmt::Result {
+    let skipped: u64 = collections.iter().map(|c| c.skipped).sum();
+    if skipped == 0 {
+        return Ok(());
+    }
+    writeln!(f, "{skipped} invalid document(s) skipped:")?;
+    for c in collections.iter().filter(|c| c.skipped > 0) {
+        for invalid in &c.skipped_at {
+            writeln!(f, "  {invalid}")?;
+        }
+        let unlisted = c.skipped - c.skipped_at.len() as u64;
+        if unlisted > 0 {
+            writeln!(f, "  … and {unlisted} more in {}", c.collection)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,702 @@
+//! The importer against a real PostgreSQL: every encoding, positions of bad documents,
+//! all-or-nothing, upserts, and a killed import.
+
+mod fixtures;
+
+use bson::{doc, Bson};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use fixtures::{Encoding, Export, ABC_HASH, ENCODINGS, MONITOR_OID};
+use omnireports_analytics::{Registry, ReportRequest};
+use omnireports_db::Restriction;
+use omnireports_import::{import, ImportError, Options, Summary};
+use omnireports_test_db::TestDatabase;
+use omnireports_validation::{DateRange, Sort};
+use std::path::Path;
+
+fn run(conn: &mut PgConnection, dir: &Path) -> Result<Summary, ImportError> {
+    import(conn, dir, Options::default())
+}
+
+fn run_skipping(conn: &mut PgConnection, dir: &Path) -> Result<Summary, ImportError> {
+    let options = Options {
+        skip_invalid: true,
+        ..Options::default()
+    };
+    import(conn, dir, options)
+}
+
+fn written(export: &Export, encoding: Encoding) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures::write(export, encoding, dir.path());
+    dir
+}
+
+#[derive(QueryableByName)]
+struct Dump {
+    #[diesel(sql_type = Text)]
+    rows: String,
+}
+
+/// Every row omnireports keeps (users' `created_at` defaults to now(), so it is left out).
+const DUMPED: [&str; 16] = [
+    "roles",
+    "permissions",
+    "(SELECT id, username, name, active, roles FROM users)",
+    "user_tokens",
+    "departments",
+    "unit_monitors",
+    "conversations",
+    "agg_department",
+    "agg_source",
+    "agg_source_scoped",
+    "agg_status",
+    "agg_status_scoped",
+    "agg_tag",
+    "agg_tag_scoped",
+    "agg_agent",
+    "agg_agent_scoped",
+];
+
+fn dump(conn: &mut PgConnection) -> String {
+    let mut out = String::new();
+    for table in DUMPED {
+        let sql = format!(
+            "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS rows FROM {table} t"
+        );
+        let dump: Dump = diesel::sql_query(sql).get_result(conn).unwrap();
+        out.push_str(&format!("== {table}\n{}\n", dump.rows));
+    }
+    out
+}
+
+/// Every report, unrestricted and as a monitor of unit1, over 2026-01-01..2026-02-01.
+fn reports(conn: &mut PgConnection) -> String {
+    let mut out = String::new();
+    for restriction in [Restriction::None, Restriction::Units(vec!["unit1".into()])] {
+        let request = ReportRequest {
+            range: DateRange {
+                start: "2026-01-01T00:00:00Z".parse().unwrap(),
+                end: "2026-02-01T00:00:00Z".parse().unwrap(),
+            },
+            sort: Sort(Vec::new()),
+            restriction,
+        };
+        for report in Registry::builtin().iter() {
+            let body = report.compute(conn, &request).unwrap();
+            out.push_str(&format!(
+                "{}: {}\n",
+                report.name(),
+                serde_json::to_string(&body).unwrap()
+            ));
+        }
+    }
+    out
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+}
+
+fn text(conn: &mut PgConnection, sql: &str) -> String {
+    let dump: Dump = diesel::sql_query(sql).get_result(conn).unwrap();
+    dump.rows
+}
+
+#[test]
+fn every_encoding_gives_the_same_rows_and_reports() {
+    let export = fixtures::sample();
+    let mut reference: Option<(String, String)> = None;
+    for encoding in ENCODINGS {
+        let db = TestDatabase::new();
+        let conn = &mut db.connect();
+        let dir = written(&export, encoding);
+        let summary = run(conn, dir.path()).unwrap_or_else(|e| panic!("{encoding:?}: {e}"));
+        let rooms = summary.collection("rocketchat_room").unwrap();
+        assert_eq!(
+            (rooms.read, rooms.inserted, rooms.ignored),
+            (8, 6, 2),
+            "{encoding:?}"
+        );
+        let state = (dump(conn), reports(conn));
+        match &reference {
+            None => reference = Some(state),
+            Some(reference) => {
+                assert_eq!(
+                    reference.0, state.0,
+                    "rows of {encoding:?} differ from relaxed JSON"
+                );
+                assert_eq!(reference.1, state.1, "reports of {encoding:?} differ");
+            }
+        }
+    }
+}
+
+#[test]
+fn documents_map_to_the_rows_computed_by_hand() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let dir = written(&fixtures::sample(), Encoding::Relaxed);
+    let summary = run(conn, dir.path()).unwrap();
+
+    let rows = |c: &mut PgConnection, sql: &str| {
+        text(
+            c,
+            &format!("SELECT string_agg(t::text, ' ' ORDER BY t::text) AS rows FROM ({sql}) t"),
+        )
+    };
+    assert_eq!(
+        rows(conn, "SELECT * FROM conversations WHERE id IN ('r1', 'r3', 'r4')"),
+        format!(
+            "(r1,\"2026-01-10 10:00:00+00\",dep1,{{unit1}},widget,site,t,f,u2,agent2,\"{{billing,vip}}\",,) \
+             (r3,\"2026-01-10 12:00:00+00\",dep1,{{unit1}},widget,,f,f,{MONITOR_OID},mona,{{}},600,\"2026-01-10 12:10:00+00\") \
+             (r4,\"2026-01-10 13:00:00+00\",,{{}},sms,+1,f,f,,,{{}},12.5,\"2026-01-10 13:00:12.5+00\")"
+        )
+    );
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM conversations"), 6);
+    assert_eq!(
+        rows(conn, "SELECT id, username, name, active, roles FROM users"),
+        format!("({MONITOR_OID},mona,,t,{{livechat-monitor}}) (u1,manager,\"Mia Manager\",t,\"{{user,livechat-manager}}\") (u2,agent2,\"Al Agent\",t,\"{{user,livechat-agent}}\") (u4,gone,,f,{{user}})")
+    );
+    assert_eq!(
+        rows(conn, "SELECT created_at FROM users WHERE id = 'u1'"),
+        "(\"2024-05-01 08:00:00+00\")"
+    );
+    assert_eq!(
+        rows(conn, "SELECT hashed_token, kind, name, issued_at FROM user_tokens WHERE hashed_token <> 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"),
+        "(old-login-hash,login,,\"2024-06-01 00:00:00+00\") (pat-hash,personalAccessToken,reports,\"2025-02-03 04:05:06.789+00\")"
+    );
+    assert_eq!(
+        count(conn, &format!("SELECT count(*) AS n FROM user_tokens WHERE user_id = 'u1' AND hashed_token = '{ABC_HASH}' AND kind = 'login'")),
+        1
+    );
+    assert_eq!(
+        rows(conn, "SELECT * FROM departments"),
+        "(dep1,Sales,t,d,{unit1}) (dep2,Support,f,d,{}) (unit1,Europe,t,u,{})"
+    );
+    assert_eq!(
+        rows(conn, "SELECT * FROM unit_monitors"),
+        format!("(65a1b2c3d4e5f60718293a4c,{MONITOR_OID},unit1,mona)")
+    );
+    assert_eq!(
+        rows(conn, "SELECT * FROM roles WHERE id IN ('admin', 'supervisor', 'auditor')"),
+        "(admin,admin,Administrator,Users) (auditor,auditor,\"\",Users) (supervisor,supervisor,Supervisor,Users)"
+    );
+    assert_eq!(
+        rows(conn, "SELECT * FROM permissions"),
+        "(api-bypass-rate-limit,{admin}) (view-l-room,\"{livechat-agent,auditor}\") (view-livechat-reports,\"{admin,livechat-manager,livechat-monitor,supervisor}\")"
+    );
+
+    let counts = |name: &str| {
+        let c = summary.collection(name).unwrap();
+        (
+            c.read,
+            c.inserted,
+            c.updated,
+            c.unchanged,
+            c.ignored,
+            c.skipped,
+        )
+    };
+    assert_eq!(counts("rocketchat_roles"), (2, 1, 1, 0, 0, 0));
+    assert_eq!(counts("rocketchat_permissions"), (2, 1, 1, 0, 0, 0));
+    assert_eq!(counts("users"), (4, 4, 0, 0, 0, 0));
+    assert_eq!(counts("rocketchat_livechat_department"), (3, 3, 0, 0, 0, 0));
+    assert_eq!(
+        counts("rocketchat_livechat_unit_monitors"),
+        (1, 1, 0, 0, 0, 0)
+    );
+    assert_eq!(counts("rocketchat_room"), (8, 6, 0, 0, 2, 0));
+    assert_eq!((summary.tokens.read, summary.tokens.inserted), (3, 3));
+    assert_eq!(summary.roles_created, 1, "auditor");
+}
+
+#[test]
+fn reimport_is_idempotent_in_any_encoding() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let export = fixtures::sample();
+    run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    let before = dump(conn);
+    for encoding in ENCODINGS {
+        let summary = run(conn, written(&export, encoding).path()).unwrap();
+        for c in &summary.collections {
+            assert_eq!(
+                (c.inserted, c.updated),
+                (0, 0),
+                "{encoding:?} {}",
+                c.collection
+            );
+        }
+        let t = summary.tokens;
+        assert_eq!(
+            (t.inserted, t.updated, t.deleted, t.unchanged),
+            (0, 0, 0, 3)
+        );
+        assert_eq!(summary.roles_created, 0);
+        assert_eq!(dump(conn), before, "{encoding:?}");
+    }
+}
+
+#[test]
+fn a_newer_export_updates_in_place_and_reports_follow() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let mut export = fixtures::sample();
+    run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+
+    // r1 moves to Support; r2 is closed (Rocket.Chat unsets open and onHold); r3 is retagged.
+    let r1 = export.room_mut("r1");
+    r1.insert("departmentId", "dep2");
+    r1.remove("departmentAncestors");
+    let r2 = export.room_mut("r2");
+    r2.remove("open");
+    r2.remove("onHold");
+    r2.insert(
+        "closedAt",
+        bson::DateTime::parse_rfc3339_str("2026-01-10T12:00:00Z").unwrap(),
+    );
+    r2.insert("metrics", doc! {"chatDuration": 1800.0});
+    export
+        .room_mut("r3")
+        .insert("tags", vec![Bson::from("vip")]);
+    export.docs_mut("rocketchat_room").push(doc! {
+        "_id": "r7", "t": "l", "ts": bson::DateTime::parse_rfc3339_str("2026-01-10T15:00:00Z").unwrap(),
+        "departmentId": "dep1", "source": {"type": "widget"}, "open": true,
+    });
+    // u1 logged out of the old session.
+    let u1 = &mut export.docs_mut("users")[0];
+    let tokens = u1
+        .get_document_mut("services")
+        .unwrap()
+        .get_document_mut("resume")
+        .unwrap()
+        .get_array_mut("loginTokens")
+        .unwrap();
+    tokens.remove(1);
+
+    let summary = run(conn, written(&export, Encoding::Bson).path()).unwrap();
+    let rooms = summary.collection("rocketchat_room").unwrap();
+    assert_eq!((rooms.inserted, rooms.updated, rooms.unchanged), (1, 3, 3));
+    assert_eq!(summary.tokens.deleted, 1);
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM conversations"), 7);
+    assert_eq!(
+        count(
+            conn,
+            "SELECT count(*) AS n FROM user_tokens WHERE hashed_token = 'old-login-hash'"
+        ),
+        0
+    );
+
+    let all = reports(conn);
+    assert!(all.contains(r#"conversations-by-department: {"total":5,"data":[{"label":"Sales","value":3},{"label":"Support","value":2}],"unspecified":1}"#), "{all}");
+    // r3 went from no tag to vip; r2 is closed now.
+    assert!(all.contains(r#"conversations-by-tags: {"total":4,"data":[{"label":"billing","value":1},{"label":"bug","value":1},{"label":"vip","value":2}],"unspecified":4}"#), "{all}");
+    assert!(all.contains(r#"conversations-by-status: {"total":7,"data":[{"label":"Closed","value":3},{"label":"On_Hold","value":0},{"label":"Open","value":1},{"label":"Queued","value":3}]}"#), "{all}");
+    // Recounting from scratch gives what the triggers maintained.
+    let fresh = TestDatabase::new();
+    let fresh_conn = &mut fresh.connect();
+    run(fresh_conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    assert_eq!(reports(fresh_conn), all);
+}
+
+/// Imports `export` over the sample, with `bad` replacing room `index`; expects the error
+/// `expected` and the database exactly as before.
+fn assert_rejected(export: &Export, encoding: Encoding, expected: &str) {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    run(conn, written(&fixtures::sample(), Encoding::Relaxed).path()).unwrap();
+    let before = dump(conn);
+    let error = run(conn, written(export, encoding).path()).unwrap_err();
+    assert!(matches!(error, ImportError::Invalid(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains(expected),
+        "{encoding:?}: {message}\nexpected: {expected}"
+    );
+    assert_eq!(dump(conn), before, "{encoding:?} changed the database");
+}
+
+/// The sample, with r1 moved (so a partial import would show) and room 4 (line 4) broken.
+fn with_bad_room() -> Export {
+    let mut export = fixtures::sample();
+    export.room_mut("r1").insert("departmentId", "dep2");
+    export.docs_mut("rocketchat_room")[3].insert("ts", "yesterday");
+    export
+}
+
+#[test]
+fn a_bad_document_is_reported_at_its_line_and_changes_nothing() {
+    let export = with_bad_room();
+    for encoding in [Encoding::Relaxed, Encoding::Canonical, Encoding::Legacy] {
+        assert_rejected(
+            &export,
+            encoding,
+            "rocketchat_room.json:4: ts: expected a date, found a string",
+        );
+    }
+}
+
+#[test]
+fn a_bad_array_element_is_reported_at_its_line_column_and_index() {
+    let export = with_bad_room();
+    let rooms = &export
+        .collections
+        .iter()
+        .find(|(c, _)| *c == "rocketchat_room")
+        .unwrap()
+        .1;
+    let column = 2 + rooms[..3]
+        .iter()
+        .map(|d| fixtures::json_line(d, Encoding::Relaxed).len() + 1)
+        .sum::<usize>();
+    let expected = format!("rocketchat_room.json:1:{column} (document 4): ts: expected a date");
+    assert_rejected(&export, Encoding::JsonArray, &expected);
+}
+
+#[test]
+fn a_bad_bson_document_is_reported_at_its_byte_offset() {
+    let export = with_bad_room();
+    let rooms = &export
+        .collections
+        .iter()
+        .find(|(c, _)| *c == "rocketchat_room")
+        .unwrap()
+        .1;
+    let offset = fixtures::bson_bytes(&rooms[..3]).len();
+    for (encoding, file) in [
+        (Encoding::Bson, "rocketchat_room.bson"),
+        (Encoding::BsonGz, "rocketchat_room.bson.gz"),
+    ] {
+        let expected = format!("{file}: byte offset {offset} (document 4): ts: expected a date");
+        assert_rejected(&export, encoding, &expected);
+    }
+}
+
+#[test]
+fn invalid_json_is_reported_at_its_line_and_column() {
+    let dir = written(&with_bad_room(), Encoding::Relaxed);
+    let rooms = dir.path().join("rocketchat_room.json");
+    let mut lines: Vec<String> = std::fs::read_to_string(&rooms)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    lines[1] = r#"{"_id": "r2", "t": "l",, "ts": 1}"#.into();
+    std::fs::write(&rooms, lines.join("\n")).unwrap();
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let error = run(conn, dir.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("rocketchat_room.json:2:24: invalid JSON: key must be a string"),
+        "{error}"
+    );
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM conversations"), 0);
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM users"),
+        0,
+        "nothing of the earlier collections"
+    );
+}
+
+#[test]
+fn skip_invalid_imports_the_rest_and_says_where() {
+    let dir = written(&with_bad_room(), Encoding::Relaxed);
+    let rooms = dir.path().join("rocketchat_room.json");
+    let mut text = std::fs::read_to_string(&rooms).unwrap();
+    text.push_str("\n{not json}\n");
+    std::fs::write(&rooms, text).unwrap();
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let summary = run_skipping(conn, dir.path()).unwrap();
+    let rooms = summary.collection("rocketchat_room").unwrap();
+    assert_eq!(
+        (rooms.read, rooms.inserted, rooms.ignored, rooms.skipped),
+        (9, 5, 2, 2)
+    );
+    let listed: Vec<String> = rooms.skipped_at.iter().map(ToString::to_string).collect();
+    assert!(
+        listed[0].ends_with("rocketchat_room.json:4: ts: expected a date, found a string"),
+        "{listed:?}"
+    );
+    assert!(
+        listed[1].contains("rocketchat_room.json:10:2: invalid JSON: key must be a string"),
+        "{listed:?}"
+    );
+    assert_eq!(summary.skipped(), 2);
+    let printed = summary.to_string();
+    assert!(
+        printed.contains("2 invalid document(s) skipped:"),
+        "{printed}"
+    );
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM conversations"), 5);
+}
+
+#[test]
+fn field_errors_name_the_field_path() {
+    let cases: [(&str, bson::Document, &str); 5] = [
+        (
+            "rocketchat_room",
+            doc! {"_id": "x", "t": "l", "ts": bson::DateTime::now(), "servedBy": {"_id": 7}},
+            "servedBy._id: expected a string or ObjectId, found a number",
+        ),
+        (
+            "rocketchat_room",
+            doc! {"_id": "x", "t": "l"},
+            "ts: missing",
+        ),
+        (
+            "rocketchat_room",
+            doc! {"_id": "x", "t": "l", "ts": bson::DateTime::now(), "tags": ["a", 1]},
+            "tags[1]: expected a string or ObjectId, found a number",
+        ),
+        (
+            "users",
+            doc! {"_id": "x", "services": {"resume": {"loginTokens": [{"hashedToken": "h", "when": "today"}]}}},
+            "services.resume.loginTokens[0].when: expected a date, found a string",
+        ),
+        (
+            "rocketchat_livechat_department",
+            doc! {"_id": "x", "name": "a\0b"},
+            "name: contains a NUL character",
+        ),
+    ];
+    for (collection, doc, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        fixtures::write_file(
+            dir.path(),
+            &format!("{collection}.json"),
+            fixtures::json_line(&doc, Encoding::Relaxed).as_bytes(),
+        );
+        let db = TestDatabase::new();
+        let error = run(&mut db.connect(), dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("{collection}.json:1: {expected}")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_repeated_id_keeps_the_last_document() {
+    let mut export = fixtures::sample();
+    let mut again = export.room_mut("r1").clone();
+    again.insert("departmentId", "dep2");
+    export.docs_mut("rocketchat_room").push(again);
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let summary = run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    let rooms = summary.collection("rocketchat_room").unwrap();
+    assert_eq!((rooms.read, rooms.inserted, rooms.unchanged), (9, 6, 1));
+    assert_eq!(
+        text(
+            conn,
+            "SELECT department_id AS rows FROM conversations WHERE id = 'r1'"
+        ),
+        "dep2"
+    );
+}
+
+#[test]
+fn a_mongodump_database_directory_is_read_and_its_parent_explained() {
+    let root = tempfile::tempdir().unwrap();
+    let database = root.path().join("rocketchat");
+    fixtures::write(&fixtures::sample(), Encoding::BsonGz, &database);
+    fixtures::write_file(
+        &database,
+        "users.metadata.json",
+        br#"{"indexes":[],"uuid":"x","collectionName":"users"}"#,
+    );
+    fixtures::write_file(&database, "rocketchat_room.metadata.json.gz", b"not gzip");
+    fixtures::write_file(&database, "rocketchat_message.bson", b"ignored");
+    fixtures::write_file(root.path(), "prelude.json", br#"{"ServerVersion":"7.0"}"#);
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let summary = run(conn, &database).unwrap();
+    assert_eq!(summary.collection("rocketchat_room").unwrap().inserted, 6);
+    let error = run(conn, root.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("no Rocket.Chat collection file in"),
+        "{error}"
+    );
+    assert!(error.contains("rocketchat"), "{error}");
+}
+
+#[test]
+fn any_text_round_trips_exactly() {
+    let tricky =
+        "tab\there, new\nline\r, back\\slash \\N, \"quoted\" {braces,comma} NULL é 中文 🎉";
+    let export = Export {
+        collections: vec![
+            (
+                "rocketchat_livechat_department",
+                vec![doc! {"_id": tricky, "name": tricky, "ancestors": [tricky, "NULL", ""]}],
+            ),
+            (
+                "rocketchat_room",
+                vec![
+                    doc! {"_id": "r", "t": "l", "ts": bson::DateTime::now(), "departmentId": tricky, "tags": [tricky, ""]},
+                ],
+            ),
+        ],
+    };
+    for encoding in ENCODINGS {
+        let db = TestDatabase::new();
+        let conn = &mut db.connect();
+        run(conn, written(&export, encoding).path()).unwrap();
+        let department = omnireports_db::schema::departments::table
+            .select((
+                omnireports_db::schema::departments::id,
+                omnireports_db::schema::departments::name,
+                omnireports_db::schema::departments::ancestors,
+            ))
+            .first::<(String, String, Vec<Option<String>>)>(conn)
+            .unwrap();
+        let ancestors = vec![
+            Some(tricky.to_owned()),
+            Some("NULL".to_owned()),
+            Some(String::new()),
+        ];
+        assert_eq!(
+            department,
+            (tricky.to_owned(), tricky.to_owned(), ancestors),
+            "{encoding:?}"
+        );
+        let room = omnireports_db::schema::conversations::table
+            .select((
+                omnireports_db::schema::conversations::department_id,
+                omnireports_db::schema::conversations::tags,
+            ))
+            .first::<(Option<String>, Vec<Option<String>>)>(conn)
+            .unwrap();
+        let tags = vec![Some(tricky.to_owned()), Some(String::new())];
+        assert_eq!(room, (Some(tricky.to_owned()), tags), "{encoding:?}");
+    }
+}
+
+#[test]
+fn gzip_is_told_by_its_content() {
+    let export = fixtures::sample();
+    let dir = written(&export, Encoding::Relaxed);
+    for (collection, docs) in &export.collections {
+        let plain = dir.path().join(format!("{collection}.json"));
+        let json = fixtures::encode(docs, Encoding::Relaxed);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &json).unwrap();
+        let gz = gz.finish().unwrap();
+        if *collection == "rocketchat_room" {
+            std::fs::remove_file(&plain).unwrap();
+            fixtures::write_file(dir.path(), "rocketchat_room.jsonl.gz", &gz);
+        } else {
+            std::fs::write(&plain, gz).unwrap(); // gzip'd, though named .json
+        }
+    }
+    let db = TestDatabase::new();
+    let summary = run(&mut db.connect(), dir.path()).unwrap();
+    assert_eq!(summary.collection("rocketchat_room").unwrap().inserted, 6);
+    assert_eq!(summary.collection("users").unwrap().inserted, 4);
+}
+
+#[test]
+fn two_files_of_one_collection_are_refused() {
+    let dir = written(&fixtures::sample(), Encoding::Relaxed);
+    fixtures::write(&fixtures::sample(), Encoding::Bson, dir.path());
+    let db = TestDatabase::new();
+    let error = run(&mut db.connect(), dir.path()).unwrap_err().to_string();
+    assert!(error.contains("two files for collection"), "{error}");
+}
+
+#[test]
+fn a_truncated_bson_file_stops_even_with_skip_invalid() {
+    let dir = written(&fixtures::sample(), Encoding::Bson);
+    let rooms = dir.path().join("rocketchat_room.bson");
+    let bytes = std::fs::read(&rooms).unwrap();
+    std::fs::write(&rooms, &bytes[..bytes.len() - 10]).unwrap();
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let error = run_skipping(conn, dir.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("rocketchat_room.bson: byte offset"),
+        "{error}"
+    );
+    assert!(error.contains("truncated document"), "{error}");
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM users"), 0);
+}
+
+/// Set in the child process of [`a_killed_import_leaves_the_database_as_before`].
+const CHILD: &str = "OMNIREPORTS_IMPORT_TEST_CHILD";
+
+/// Rooms enough for the import to be caught in its COPY or upsert.
+fn many_rooms(dir: &Path, n: usize) {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            r#"{{"_id":"k{i}","t":"l","ts":{{"$date":"2026-01-{:02}T{:02}:00:00Z"}},"departmentId":"dep{}","source":{{"type":"widget"}},"open":true,"tags":["t{}"]}}"#,
+            1 + i % 28, i % 24, i % 7, i % 5
+        ));
+        out.push('\n');
+    }
+    fixtures::write_file(dir, "rocketchat_room.json", out.as_bytes());
+}
+
+#[test]
+fn a_killed_import_leaves_the_database_as_before() {
+    if let Ok(args) = std::env::var(CHILD) {
+        let (url, dir) = args.split_once('|').unwrap();
+        omnireports_import::import_url(url, Path::new(dir), Options::default()).unwrap();
+        return;
+    }
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    run(conn, written(&fixtures::sample(), Encoding::Relaxed).path()).unwrap();
+    let before = dump(conn);
+    let dir = written(&fixtures::sample(), Encoding::Relaxed);
+    many_rooms(dir.path(), 40_000);
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_killed_import_leaves_the_database_as_before",
+            "--nocapture",
+        ])
+        .env(CHILD, format!("{}|{}", db.url(), dir.path().display()))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the child writes conversations inside its transaction, then SIGKILL it.
+    let busy = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{}' AND state = 'active' \
+         AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO conversations%'",
+        db.name()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while count(conn, &busy) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it could be killed"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never reached its upsert"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    assert_eq!(dump(conn), before, "a killed import changed the database");
+    let summary = run(conn, dir.path()).unwrap();
+    assert_eq!(
+        summary.collection("rocketchat_room").unwrap().inserted,
+        40_000
+    );
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM conversations"),
+        40_006
+    );
+}

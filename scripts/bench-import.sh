@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make bench-import`: how fast `omnireports import` loads livechat rooms, against PostgreSQL's
+# own COPY of the same rows.
+#
+#   scripts/bench-import.sh [ROOMS]     (default 1000000; or ROOMS=… in the environment)
+#
+# Generates ROOMS livechat rooms as `mongoexport` writes them (JSON Lines, relaxed Extended
+# JSON, with the fields a real room has) and the same rows as CSV; on a throwaway PostgreSQL
+# cluster, loads the CSV with `psql \copy` into a plain table (no index, no trigger), then
+# imports the JSON with the release `omnireports import` into a migrated database. Prints
+# rooms/s for both, their ratio, and the importer's peak RSS (GNU time). A last, diagnostic run
+# imports into a database whose aggregate triggers are disabled, to show what they cost.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rooms=${1:-${ROOMS:-1000000}}
+[[ $rooms =~ ^[0-9]+$ && $rooms -gt 0 ]] || { echo "usage: $0 [ROOMS]" >&2; exit 2; }
+
+scripts/deps.sh
+if [[ ! -x /usr/bin/time ]]; then
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >&2
+  else
+    echo "bench-import: GNU time is missing: install the 'time' package" >&2; exit 1
+  fi
+fi
+
+cargo build --release -q -p omnireports-api --bin omnireports
+cargo build --release -q -p omnireports-import --example gen-rooms
+bin=target/release/omnireports
+
+work=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  scripts/pg.sh destroy "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+admin_url=$(scripts/pg.sh start "$work/pg")
+database() { # NAME: a fresh, migrated database; prints its URL
+  psql "$admin_url" -qc "CREATE DATABASE $1"
+  local url="${admin_url%/postgres}/$1"
+  DATABASE_URL=$url "$bin" migrate >/dev/null 2>&1
+  printf '%s\n' "$url"
+}
+now() { date +%s.%N; }
+rate() { awk -v n="$rooms" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
+
+echo "generating $rooms rooms…" >&2
+target/release/examples/gen-rooms "$rooms" "$work/export"
+mv "$work/export/conversations.csv" "$work/conversations.csv" # not a collection file
+json_mb=$(du -m "$work/export/rocketchat_room.json" | cut -f1)
+
+echo "psql \\copy of the CSV into a plain table…" >&2
+copy_url=$(database bench_copy)
+psql "$copy_url" -qc 'CREATE TABLE plain_conversations (LIKE conversations)'
+start=$(now)
+psql "$copy_url" -qc "\\copy plain_conversations FROM '$work/conversations.csv' CSV"
+copy_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+
+echo "omnireports import of the JSON…" >&2
+import_url=$(database bench_import)
+start=$(now)
+DATABASE_URL=$import_url /usr/bin/time -f '%M' -o "$work/rss" "$bin" import "$work/export" \
+  2> >(tee "$work/summary" >&2)
+import_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+rss_kb=$(tail -n 1 "$work/rss")
+imported=$(psql "$import_url" -tAc 'SELECT count(*) FROM conversations')
+[[ $imported -eq $rooms ]] || { echo "bench-import: $imported rooms imported, not $rooms" >&2; exit 1; }
+
+echo "diagnostic: the same import with the aggregate triggers disabled…" >&2
+bare_url=$(database bench_bare)
+psql "$bare_url" -qc 'ALTER TABLE conversations DISABLE TRIGGER USER'
+start=$(now)
+DATABASE_URL=$bare_url "$bin" import "$work/export" 2>/dev/null
+bare_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+
+copy_rate=$(rate "$copy_s")
+import_rate=$(rate "$import_s")
+printf '\n%s rooms (%s MB of mongoexport JSON)\n' "$rooms" "$json_mb"
+printf '  psql \\copy (CSV, plain table):      %8.1f s  %9s rooms/s\n' "$copy_s" "$copy_rate"
+printf '  omnireports import (JSON):           %8.1f s  %9s rooms/s\n' "$import_s" "$import_rate"
+awk -v i="$import_rate" -v c="$copy_rate" 'BEGIN { printf "  ratio import / COPY:                 %8.3f  (goal: at least 0.333)\n", i / c }'
+awk -v k="$rss_kb" 'BEGIN { printf "  importer peak RSS:                   %8.1f MB (goal: at most 200 MB)\n", k / 1024 }'
+printf '  diagnostic, aggregate triggers off: %8.1f s  %9s rooms/s\n' "$bare_s" "$(rate "$bare_s")"
