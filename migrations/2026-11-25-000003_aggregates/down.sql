@@ -2,6 +2,7 @@ DROP TRIGGER conversations_aggregate_truncate ON conversations;
 DROP TRIGGER conversations_aggregate_delete ON conversations;
 DROP TRIGGER conversations_aggregate_update ON conversations;
 DROP TRIGGER conversations_aggregate_insert ON conversations;
+DROP FUNCTION omnireports_recount();
 DROP FUNCTION omnireports_conversations_truncated();
 DROP FUNCTION omnireports_conversations_changed();
 DROP FUNCTION omnireports_aggregate_sql(text);

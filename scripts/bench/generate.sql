@@ -42,16 +42,7 @@ FROM (
     FROM generate_series(1, :n) AS i
 ) AS g;
 
-DO $$
-DECLARE
-    statement text;
-BEGIN
-    FOR statement IN SELECT omnireports_aggregate_sql('SELECT *, 1::bigint AS sign FROM conversations')
-    LOOP
-        EXECUTE statement;
-    END LOOP;
-END
-$$;
+SELECT omnireports_recount();
 
 ALTER TABLE conversations ENABLE TRIGGER USER;
 VACUUM ANALYZE;

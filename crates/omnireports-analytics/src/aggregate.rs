@@ -2,7 +2,7 @@
 //! query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece};
-use crate::ReportRequest;
+use crate::{Entry, Report, ReportBody, ReportRequest};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -162,34 +162,44 @@ where
     queries.bind(request).load(conn)
 }
 
-/// A row of a report that groups by one text label; `label` NULL is the report's "unspecified".
+/// A row of a report that groups by one id: `id` NULL is the report's "unspecified"; the label
+/// falls back to the id when missing or empty.
 #[derive(Debug, diesel::QueryableByName)]
-pub(crate) struct LabelCount {
+struct LabelCount {
     #[diesel(sql_type = Nullable<Text>)]
-    pub label: Option<String>,
+    id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    label: Option<String>,
     #[diesel(sql_type = BigInt)]
-    pub n: i64,
+    n: i64,
 }
 
-/// Splits label rows into entries and the unspecified count (0 for a restricted caller).
-pub(crate) fn entries_and_unspecified(
-    rows: Vec<LabelCount>,
+/// The body of a report whose query yields `id, label, n` rows.
+pub(crate) fn labelled_body(
+    report: &dyn Report,
+    conn: &mut PgConnection,
+    queries: &Queries,
     request: &ReportRequest,
-) -> (Vec<crate::Entry>, i64) {
+) -> QueryResult<ReportBody> {
+    let rows: Vec<LabelCount> = load(conn, queries, request)?;
     let mut unspecified = 0;
-    let mut entries = Vec::with_capacity(rows.len());
+    let mut data = Vec::with_capacity(rows.len());
     for row in rows {
-        match row.label {
-            Some(label) => entries.push(crate::Entry {
-                id: label.clone(),
-                label,
-                value: row.n,
-            }),
-            None => unspecified += row.n,
-        }
+        let Some(id) = row.id else {
+            unspecified += row.n;
+            continue;
+        };
+        data.push(Entry {
+            label: row
+                .label
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| id.clone()),
+            id,
+            value: row.n,
+        });
     }
     if request.restriction.units().is_some() {
         unspecified = 0;
     }
-    (entries, unspecified)
+    Ok(ReportBody::summed(report, data, Some(unspecified), request))
 }

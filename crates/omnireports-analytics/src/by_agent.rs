@@ -1,11 +1,9 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
-use crate::scope::{in_range, visible_to};
+use crate::scope::{in_range, unspecified_naive, visible_to};
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::schema::{conversations, users};
-use omnireports_db::Restriction;
 use omnireports_validation::{Sort, SortDirection};
 
 /// `conversations-by-agent`: conversations per serving agent, labelled by the agent's name, or
@@ -36,19 +34,7 @@ impl Report for ConversationsByAgent {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
-        let rows: Vec<AgentCount> = aggregate::load(conn, &QUERIES, request)?;
-        let mut unspecified = 0;
-        let mut data = Vec::with_capacity(rows.len());
-        for row in rows {
-            match row.served_by_id {
-                Some(id) => data.push(agent_entry(id, row.name, row.n)),
-                None => unspecified += row.n,
-            }
-        }
-        if request.restriction.units().is_some() {
-            unspecified = 0;
-        }
-        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+        aggregate::labelled_body(self, conn, &QUERIES, request)
     }
 
     fn compute_naive(
@@ -87,21 +73,13 @@ impl Report for ConversationsByAgent {
         Ok(ReportBody {
             total: data.iter().map(|entry| entry.value).sum(),
             data,
-            unspecified: Some(unserved(conn, request)?),
+            unspecified: Some(unspecified_naive(
+                conn,
+                request,
+                Box::new(conversations::served_by_id.is_null()),
+            )?),
         })
     }
-}
-
-/// Conversations in range served by nobody; always 0 for a restricted user.
-fn unserved(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
-    if request.restriction != Restriction::None {
-        return Ok(0);
-    }
-    conversations::table
-        .filter(in_range(request.range.start, request.range.end))
-        .filter(conversations::served_by_id.is_null())
-        .count()
-        .get_result(conn)
 }
 
 const DIMENSION: Dimension = Dimension {
@@ -118,26 +96,7 @@ fn with_names(restricted: bool) -> String {
     counts_sql(
         &DIMENSION,
         restricted,
-        "SELECT x.served_by_id, u.name, x.n FROM counts AS x \
+        "SELECT x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
     )
-}
-
-#[derive(QueryableByName)]
-struct AgentCount {
-    #[diesel(sql_type = Nullable<Text>)]
-    served_by_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    name: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Labelled by the agent's name, or the id when the user or the name is missing.
-fn agent_entry(id: String, name: Option<String>, value: i64) -> Entry {
-    Entry {
-        label: name.filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone()),
-        id,
-        value,
-    }
 }

@@ -1,11 +1,10 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
-use crate::scope::in_range;
+use crate::scope::{in_range, unspecified_naive};
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use omnireports_db::schema::{conversations, departments};
-use omnireports_db::Restriction;
 use omnireports_validation::Sort;
 
 /// `conversations-by-department`: conversations per department *name*, plus those without one.
@@ -26,9 +25,7 @@ impl Report for ConversationsByDepartment {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
-        let rows = aggregate::load(conn, &QUERIES, request)?;
-        let (data, unspecified) = aggregate::entries_and_unspecified(rows, request);
-        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+        aggregate::labelled_body(self, conn, &QUERIES, request)
     }
 
     fn compute_naive(
@@ -41,7 +38,11 @@ impl Report for ConversationsByDepartment {
         Ok(ReportBody {
             total: data.iter().map(|entry| entry.value).sum(),
             data,
-            unspecified: Some(without_department(conn, request)?),
+            unspecified: Some(unspecified_naive(
+                conn,
+                request,
+                Box::new(conversations::department_id.is_null()),
+            )?),
         })
     }
 }
@@ -76,18 +77,6 @@ fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResu
         .collect())
 }
 
-/// Conversations in range with no department; always 0 for a restricted user.
-fn without_department(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
-    if request.restriction != Restriction::None {
-        return Ok(0);
-    }
-    conversations::table
-        .filter(in_range(request.range.start, request.range.end))
-        .filter(conversations::department_id.is_null())
-        .count()
-        .get_result(conn)
-}
-
 const DIMENSION: Dimension = Dimension {
     table: "agg_department",
     scoped_table: "agg_department",
@@ -97,13 +86,13 @@ const DIMENSION: Dimension = Dimension {
 
 static QUERIES: Queries = Queries::new(|| by_name(false), || by_name(true));
 
-/// Counts per department id, then per name; NULL label = no department. Departments that no
+/// Counts per department id, then per name; NULL id = no department. Departments that no
 /// longer exist are dropped by the join.
 fn by_name(restricted: bool) -> String {
     counts_sql(
         &DIMENSION,
         restricted,
-        "SELECT d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
+        "SELECT d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
          WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY d.name",
     )

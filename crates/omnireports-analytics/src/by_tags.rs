@@ -1,11 +1,10 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
-use crate::scope::in_range;
+use crate::scope::unspecified_naive;
 use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use omnireports_db::schema::conversations;
-use omnireports_db::Restriction;
 use omnireports_validation::Sort;
 
 /// `conversations-by-tags`: a conversation counts once under each of its tags, so `total` can
@@ -45,9 +44,7 @@ impl Report for ConversationsByTags {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
-        let rows = aggregate::load(conn, &QUERIES, request)?;
-        let (data, unspecified) = aggregate::entries_and_unspecified(rows, request);
-        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+        aggregate::labelled_body(self, conn, &QUERIES, request)
     }
 
     fn compute_naive(
@@ -72,21 +69,13 @@ impl Report for ConversationsByTags {
         Ok(ReportBody {
             total: data.iter().map(|entry| entry.value).sum(),
             data,
-            unspecified: Some(untagged(conn, request)?),
+            unspecified: Some(unspecified_naive(
+                conn,
+                request,
+                Box::new(conversations::tags.eq(Vec::<Option<String>>::new())),
+            )?),
         })
     }
-}
-
-/// Conversations in range without tags; always 0 for a restricted user.
-fn untagged(conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<i64> {
-    if request.restriction != Restriction::None {
-        return Ok(0);
-    }
-    conversations::table
-        .filter(in_range(request.range.start, request.range.end))
-        .filter(conversations::tags.eq(Vec::<Option<String>>::new()))
-        .count()
-        .get_result(conn)
 }
 
 const DIMENSION: Dimension = Dimension {
@@ -96,9 +85,13 @@ const DIMENSION: Dimension = Dimension {
     raw_joins: " LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true",
 };
 
-/// NULL label = untagged.
+/// NULL id = untagged.
 static QUERIES: Queries = Queries::new(|| tag_counts(false), || tag_counts(true));
 
 fn tag_counts(restricted: bool) -> String {
-    counts_sql(&DIMENSION, restricted, "SELECT tag AS label, n FROM counts")
+    counts_sql(
+        &DIMENSION,
+        restricted,
+        "SELECT tag AS id, tag AS label, n FROM counts",
+    )
 }

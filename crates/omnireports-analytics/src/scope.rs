@@ -1,9 +1,34 @@
 //! The filters every report shares: the `[start, end)` range and the monitor restriction.
 
+use crate::ReportRequest;
 use chrono::{DateTime, Utc};
 use diesel::dsl::auto_type;
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use omnireports_db::schema::{conversations, departments};
+
+/// A condition on one conversation row.
+pub(crate) type ConversationFilter =
+    Box<dyn BoxableExpression<conversations::table, Pg, SqlType = Bool>>;
+
+/// The naive `unspecified`: conversations in range matching `filter`; always 0 for a restricted
+/// caller.
+pub(crate) fn unspecified_naive(
+    conn: &mut PgConnection,
+    request: &ReportRequest,
+    filter: ConversationFilter,
+) -> QueryResult<i64> {
+    if request.restriction.units().is_some() {
+        return Ok(0);
+    }
+    conversations::table
+        .filter(in_range(request.range.start, request.range.end))
+        .filter(filter)
+        .count()
+        .get_result(conn)
+}
 
 /// Conversations created in `[start, end)`.
 #[auto_type]

@@ -186,19 +186,11 @@ fn create_from_template(admin: &mut PgConnection, name: &str, template: &str) {
 }
 
 mod diesel_migration_names {
-    use diesel::migration::MigrationSource;
-    use diesel::pg::Pg;
-    use std::collections::hash_map::DefaultHasher;
-    use std::hash::{Hash, Hasher};
-
-    /// A template name that changes whenever the embedded migrations change.
+    /// A template name that changes whenever a migration's SQL changes (see `build.rs`).
     pub fn template_name() -> String {
-        let mut hasher = DefaultHasher::new();
-        let migrations = MigrationSource::<Pg>::migrations(&omnireports_db::MIGRATIONS)
-            .expect("read the embedded migrations");
-        for migration in migrations {
-            migration.name().to_string().hash(&mut hasher);
-        }
-        format!("omnireports_template_{:016x}", hasher.finish())
+        format!(
+            "omnireports_template_{}",
+            env!("OMNIREPORTS_MIGRATIONS_HASH")
+        )
     }
 }
