@@ -16,3 +16,4 @@ trap 'exit 130' INT TERM
 DATABASE_URL=$(scripts/pg.sh start "$dir")
 export DATABASE_URL
 cargo test --workspace --all-targets "$@"
+cargo test --workspace --doc "$@"
