@@ -10,9 +10,10 @@ run: ## Serve on 127.0.0.1:3000 with demo data (starts a private PostgreSQL unde
 test: ## Run every test against a throwaway PostgreSQL cluster
 	@scripts/test.sh
 
-lint: ## cargo fmt --check, clippy -D warnings, and the no-diesel rule of the leaf crates
+lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, and the no-diesel rule of the leaf crates
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	@for crate in omnireports-validation omnireports-error; do \
 		if cargo tree -p $$crate -e normal -i diesel >/dev/null 2>&1; then \
 			echo "$$crate must not depend on diesel"; exit 1; fi; done
