@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use diesel::{PgConnection, QueryResult};
 use omnireports_analytics::{Report, ReportBody, ReportRequest};
-use omnireports_auth::{BYPASS_RATE_LIMIT, VIEW_REPORTS};
 use omnireports_db::Restriction;
 use omnireports_error::{ApiError, RateLimit};
 use serde::Serialize;
@@ -82,18 +81,17 @@ fn load_access(
     login_expiration_days: u32,
 ) -> QueryResult<Access> {
     let now = Utc::now();
-    let Some(user) =
-        omnireports_auth::authenticate(conn, user_id, token, now, login_expiration_days)?
+    let Some(authorized) =
+        omnireports_auth::authorize(conn, user_id, token, now, login_expiration_days)?
     else {
         return Ok(Access::Anonymous);
     };
-    let held = omnireports_auth::held_permissions(conn, &user, &[VIEW_REPORTS, BYPASS_RATE_LIMIT])?;
-    if !held.iter().any(|p| p == VIEW_REPORTS) {
+    if !authorized.can_view_reports {
         return Ok(Access::Forbidden);
     }
     Ok(Access::Allowed {
-        bypass_rate_limit: held.iter().any(|p| p == BYPASS_RATE_LIMIT),
-        restriction: omnireports_auth::restriction_for(conn, &user)?,
+        bypass_rate_limit: authorized.bypasses_rate_limit,
+        restriction: omnireports_auth::restriction_for(conn, &authorized.user)?,
     })
 }
 

@@ -50,8 +50,37 @@ pub fn authenticate(
     now: DateTime<Utc>,
     login_expiration_days: u32,
 ) -> QueryResult<Option<User>> {
+    let authorized = authorize(conn, user_id, token, now, login_expiration_days)?;
+    Ok(authorized.map(|authorized| authorized.user))
+}
+
+/// What one round trip tells about a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorized {
+    pub user: User,
+    /// Holds [`VIEW_REPORTS`].
+    pub can_view_reports: bool,
+    /// Holds [`BYPASS_RATE_LIMIT`].
+    pub bypasses_rate_limit: bool,
+}
+
+/// [`authenticate`] and the two permissions a report request needs, in one query.
+pub fn authorize(
+    conn: &mut PgConnection,
+    user_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    login_expiration_days: u32,
+) -> QueryResult<Option<Authorized>> {
     let hashed = hash_token(token);
     let login_cutoff = now - Duration::days(i64::from(login_expiration_days));
+    let holds = |permission: &'static str| {
+        exists(
+            permissions::table
+                .filter(permissions::id.eq(permission))
+                .filter(permissions::roles.overlaps_with(users::roles)),
+        )
+    };
     let row = users::table
         .inner_join(user_tokens::table)
         .filter(users::id.eq(user_id))
@@ -62,13 +91,23 @@ pub fn authenticate(
                 .ne(LOGIN_TOKEN)
                 .or(user_tokens::issued_at.gt(login_cutoff)),
         )
-        .select((users::id, users::username, users::roles))
-        .first::<(String, Option<String>, Vec<Option<String>>)>(conn)
+        .select((
+            users::id,
+            users::username,
+            users::roles,
+            holds(VIEW_REPORTS),
+            holds(BYPASS_RATE_LIMIT),
+        ))
+        .first::<(String, Option<String>, Vec<Option<String>>, bool, bool)>(conn)
         .optional()?;
-    Ok(row.map(|(id, username, roles)| User {
-        id,
-        username,
-        roles: roles.into_iter().flatten().collect(),
+    Ok(row.map(|(id, username, roles, view, bypass)| Authorized {
+        user: User {
+            id,
+            username,
+            roles: roles.into_iter().flatten().collect(),
+        },
+        can_view_reports: view,
+        bypasses_rate_limit: bypass,
     }))
 }
 

@@ -214,3 +214,31 @@ fn admins_managers_and_non_monitors_are_unrestricted() {
         );
     }
 }
+
+#[test]
+fn authorize_reports_both_permissions_in_one_query() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    for (id, roles, view, bypass) in [
+        ("admin", &["admin"][..], true, true),
+        ("monitor", &["user", "livechat-monitor"], true, false),
+        ("agent", &["livechat-agent"], false, false),
+    ] {
+        add_user(conn, id, roles, true);
+        add_token(conn, id, "secret", LOGIN_TOKEN, 1);
+        let authorized = authorize(conn, id, "secret", now(), 90).unwrap().unwrap();
+        assert_eq!(
+            (authorized.can_view_reports, authorized.bypasses_rate_limit),
+            (view, bypass),
+            "{id}"
+        );
+    }
+    assert_eq!(authorize(conn, "admin", "wrong", now(), 90).unwrap(), None);
+    diesel::delete(permissions::table.find(VIEW_REPORTS))
+        .execute(conn)
+        .unwrap();
+    let admin = authorize(conn, "admin", "secret", now(), 90)
+        .unwrap()
+        .unwrap();
+    assert!(!admin.can_view_reports);
+}
