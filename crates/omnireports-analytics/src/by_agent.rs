@@ -1,6 +1,6 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::scope::{in_range, unspecified_naive, visible_to};
-use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest, SortField};
+use crate::{Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 use omnireports_db::schema::{conversations, users};
@@ -58,7 +58,7 @@ impl Report for ConversationsByAgent {
             query = query.filter(visible_to(units));
         }
         let rows: Vec<(Option<String>, Option<String>, i64)> = query.load(conn)?;
-        let mut data: Vec<Entry> = rows
+        let data: Vec<Entry> = rows
             .into_iter()
             .map(|(id, name, value)| {
                 let id = id.unwrap_or_default();
@@ -69,16 +69,12 @@ impl Report for ConversationsByAgent {
                 }
             })
             .collect();
-        sort_entries(self, &mut data, &request.sort);
-        Ok(ReportBody {
-            total: data.iter().map(|entry| entry.value).sum(),
-            data,
-            unspecified: Some(unspecified_naive(
-                conn,
-                request,
-                Box::new(conversations::served_by_id.is_null()),
-            )?),
-        })
+        let unspecified = unspecified_naive(
+            conn,
+            request,
+            Box::new(conversations::served_by_id.is_null()),
+        )?;
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
     }
 }
 

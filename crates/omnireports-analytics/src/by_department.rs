@@ -1,7 +1,7 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
-use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use omnireports_db::schema::{conversations, departments};
@@ -33,17 +33,13 @@ impl Report for ConversationsByDepartment {
         conn: &mut PgConnection,
         request: &ReportRequest,
     ) -> QueryResult<ReportBody> {
-        let mut data = counts_by_name(conn, request)?;
-        sort_entries(self, &mut data, &request.sort);
-        Ok(ReportBody {
-            total: data.iter().map(|entry| entry.value).sum(),
-            data,
-            unspecified: Some(unspecified_naive(
-                conn,
-                request,
-                Box::new(conversations::department_id.is_null()),
-            )?),
-        })
+        let data = counts_by_name(conn, request)?;
+        let unspecified = unspecified_naive(
+            conn,
+            request,
+            Box::new(conversations::department_id.is_null()),
+        )?;
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
     }
 }
 

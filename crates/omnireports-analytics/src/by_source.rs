@@ -1,6 +1,6 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::scope::{in_range, visible_to};
-use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -53,7 +53,7 @@ impl Report for ConversationsBySource {
             query = query.filter(visible_to(units));
         }
         let rows: Vec<(Option<String>, Option<String>, i64)> = query.load(conn)?;
-        let mut data: Vec<Entry> = rows
+        let data: Vec<Entry> = rows
             .into_iter()
             .map(|(source_type, alias, value)| {
                 let source_type = source_type.unwrap_or_default();
@@ -64,12 +64,7 @@ impl Report for ConversationsBySource {
                 }
             })
             .collect();
-        sort_entries(self, &mut data, &request.sort);
-        Ok(ReportBody {
-            total: data.iter().map(|entry| entry.value).sum(),
-            data,
-            unspecified: None,
-        })
+        Ok(ReportBody::summed(self, data, None, request))
     }
 }
 

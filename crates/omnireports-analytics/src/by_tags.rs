@@ -1,7 +1,7 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
 use crate::report::by_total_ascending;
 use crate::scope::unspecified_naive;
-use crate::{sort_entries, Entry, Report, ReportBody, ReportRequest};
+use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use omnireports_db::schema::conversations;
@@ -57,7 +57,7 @@ impl Report for ConversationsByTags {
             .bind::<Timestamptz, _>(request.range.end)
             .bind::<Nullable<Array<Nullable<Text>>>, _>(request.restriction.units())
             .load(conn)?;
-        let mut data: Vec<Entry> = rows
+        let data: Vec<Entry> = rows
             .into_iter()
             .map(|row| Entry {
                 id: row.label.clone(),
@@ -65,16 +65,12 @@ impl Report for ConversationsByTags {
                 value: row.value,
             })
             .collect();
-        sort_entries(self, &mut data, &request.sort);
-        Ok(ReportBody {
-            total: data.iter().map(|entry| entry.value).sum(),
-            data,
-            unspecified: Some(unspecified_naive(
-                conn,
-                request,
-                Box::new(conversations::tags.eq(Vec::<Option<String>>::new())),
-            )?),
-        })
+        let unspecified = unspecified_naive(
+            conn,
+            request,
+            Box::new(conversations::tags.eq(Vec::<Option<String>>::new())),
+        )?;
+        Ok(ReportBody::summed(self, data, Some(unspecified), request))
     }
 }
 
