@@ -1,11 +1,12 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::report::by_total_descending;
 use crate::scope::{in_range, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::schema::conversations;
-use omnireports_validation::{Sort, SortDirection};
+use omnireports_validation::Sort;
 
 /// `conversations-by-source`: conversations per (source type, alias), labelled by the alias when
 /// there is one, else the type. `sort` is accepted but never read, as in Rocket.Chat.
@@ -22,7 +23,7 @@ impl Report for ConversationsBySource {
     }
 
     fn default_sort(&self) -> Sort {
-        Sort(vec![("total".to_owned(), SortDirection::Desc)])
+        by_total_descending()
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {

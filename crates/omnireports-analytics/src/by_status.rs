@@ -1,11 +1,12 @@
 use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::report::by_total_descending;
 use crate::scope::{in_range, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::{case_when, count, count_star};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer};
 use omnireports_db::schema::conversations;
-use omnireports_validation::{Sort, SortDirection};
+use omnireports_validation::Sort;
 
 /// `conversations-by-status`: one pass counting Open, Closed, Queued and On_Hold. `total` is the
 /// number of conversations, not the sum (a conversation can be in several or none).
@@ -22,7 +23,7 @@ impl Report for ConversationsByStatus {
     }
 
     fn default_sort(&self) -> Sort {
-        Sort(vec![("total".to_owned(), SortDirection::Desc)])
+        by_total_descending()
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {

@@ -123,3 +123,8 @@ impl Registry {
 pub(crate) fn by_total_ascending() -> Sort {
     Sort(vec![("total".to_owned(), SortDirection::Asc)])
 }
+
+/// Value descending: the fixed order of the reports that do not read `sort`.
+pub(crate) fn by_total_descending() -> Sort {
+    Sort(vec![("total".to_owned(), SortDirection::Desc)])
+}
