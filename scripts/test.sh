@@ -17,3 +17,4 @@ DATABASE_URL=$(scripts/pg.sh start "$dir")
 export DATABASE_URL
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
+scripts/browser-test.sh

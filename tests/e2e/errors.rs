@@ -120,7 +120,7 @@ fn encoded_offsets_and_other_date_formats_are_accepted() {
 fn unknown_paths_are_404_in_the_envelope() {
     let app = TestApp::new();
     for path in [
-        "/",
+        "/static/nope.js",
         "/api/v1/nope",
         "/api/v1/livechat/analytics/dashboards/conversations-by-nothing",
     ] {

@@ -101,4 +101,36 @@ fn imported_export_is_reported_to_its_own_users() {
         app.report(DAY, &manager).json(),
         json!({"total":3,"data":[{"label":"Sales","value":3}],"unspecified":1,"success":true})
     );
+
+    // Both committed imports are counted by /metrics, summed per collection and outcome.
+    let metrics = app.get("/metrics", None).text;
+    let rooms_read = 2 * summary.collection("rocketchat_room").unwrap().read;
+    for line in [
+        "omnireports_imports_total 2".to_owned(),
+        r#"omnireports_import_documents_total{collection="rocketchat_room",outcome="inserted"} 5"#
+            .to_owned(),
+        r#"omnireports_import_documents_total{collection="rocketchat_room",outcome="updated"} 1"#
+            .to_owned(),
+        format!(
+            r#"omnireports_import_documents_total{{collection="rocketchat_room",outcome="read"}} {rooms_read}"#
+        ),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_import_is_not_counted() {
+    let app = TestApp::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rocketchat_room.json"), "{not json\n").unwrap();
+    assert!(import_url(app.database_url(), dir.path(), Options::default()).is_err());
+    let metrics = app.get("/metrics", None).text;
+    assert!(
+        metrics.lines().any(|l| l == "omnireports_imports_total 0"),
+        "{metrics}"
+    );
 }

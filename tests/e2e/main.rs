@@ -5,8 +5,10 @@ mod util;
 
 mod auth;
 mod by_department;
+mod dashboard;
 mod errors;
 mod every_report;
 mod import;
+mod operations;
 mod rate_limit;
 mod rocketchat;

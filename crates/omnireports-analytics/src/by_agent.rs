@@ -24,6 +24,23 @@ impl Report for ConversationsByAgent {
         Sort(vec![("name".to_owned(), SortDirection::Asc)])
     }
 
+    fn description(&self) -> &'static str {
+        "Conversations per serving agent, labelled by the agent name, else the agent id; `unspecified` counts conversations served by nobody."
+    }
+
+    fn example(&self) -> ReportBody {
+        ReportBody::example(
+            &[
+                ("Ana Agent", 188),
+                ("Ben Agent", 215),
+                ("Cho Agent", 181),
+                ("demo-agent-dev", 201),
+                ("demo-agent-gone", 229),
+            ],
+            Some(22),
+        )
+    }
+
     fn sort_field(&self, key: &str) -> Option<SortField> {
         match key {
             "name" | "label" => Some(SortField::Label),

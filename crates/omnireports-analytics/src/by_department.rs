@@ -24,6 +24,23 @@ impl Report for ConversationsByDepartment {
         by_total_ascending()
     }
 
+    fn description(&self) -> &'static str {
+        "Conversations per department name (same-name departments merge; conversations of a deleted department are dropped); `unspecified` counts conversations without a department."
+    }
+
+    fn example(&self) -> ReportBody {
+        ReportBody::example(
+            &[
+                ("Onboarding", 139),
+                ("Support", 148),
+                ("VIP", 159),
+                ("Billing", 167),
+                ("Sales", 283),
+            ],
+            Some(109),
+        )
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }

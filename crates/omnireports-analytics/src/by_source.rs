@@ -26,6 +26,24 @@ impl Report for ConversationsBySource {
         by_total_descending()
     }
 
+    fn description(&self) -> &'static str {
+        "Conversations per source, labelled by the source alias, else its type; value descending."
+    }
+
+    fn example(&self) -> ReportBody {
+        ReportBody::example(
+            &[
+                ("widget", 576),
+                ("email", 166),
+                ("WhatsApp", 122),
+                ("sms", 87),
+                ("api", 50),
+                ("other", 35),
+            ],
+            None,
+        )
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<SourceCount> = aggregate::load(conn, &QUERIES, request)?;
         let data = rows

@@ -26,6 +26,22 @@ impl Report for ConversationsByStatus {
         by_total_descending()
     }
 
+    fn description(&self) -> &'static str {
+        "Conversations per status: `Closed` (non-zero chat duration), `Open` (served, not on hold), `Queued` (open, no agent), `On_Hold`; `total` is the number of conversations; value descending."
+    }
+
+    fn example(&self) -> ReportBody {
+        ReportBody::example(
+            &[
+                ("Closed", 985),
+                ("Queued", 22),
+                ("Open", 20),
+                ("On_Hold", 9),
+            ],
+            None,
+        )
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<StatusCount> = aggregate::load(conn, &QUERIES, request)?;
         let count = |matches: fn(&StatusCount) -> bool| -> i64 {

@@ -43,6 +43,23 @@ impl Report for ConversationsByTags {
         by_total_ascending()
     }
 
+    fn description(&self) -> &'static str {
+        "Conversations per tag (a conversation counts once per tag); `unspecified` counts untagged conversations."
+    }
+
+    fn example(&self) -> ReportBody {
+        ReportBody::example(
+            &[
+                ("vip", 158),
+                ("feedback", 167),
+                ("billing", 172),
+                ("bug", 176),
+                ("refund", 202),
+            ],
+            Some(388),
+        )
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }

@@ -18,6 +18,7 @@ pub struct ReportRequest {
 
 /// One bar of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     pub label: String,
     pub value: i64,
@@ -28,14 +29,36 @@ pub struct Entry {
 
 /// A report's response body, without `success` (the API adds it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportBody {
+    /// The sum of the values (by-status: the number of conversations).
     pub total: i64,
+    /// One entry per bar, in the requested order.
     pub data: Vec<Entry>,
+    /// Conversations without the grouping value; never part of `total`. Absent for reports
+    /// that do not count them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unspecified: Option<i64>,
 }
 
 impl ReportBody {
+    /// A body with these bars in this order, for documentation.
+    pub fn example(bars: &[(&str, i64)], unspecified: Option<i64>) -> Self {
+        let data: Vec<Entry> = bars
+            .iter()
+            .map(|&(label, value)| Entry {
+                label: label.to_owned(),
+                value,
+                id: label.to_owned(),
+            })
+            .collect();
+        Self {
+            total: data.iter().map(|entry| entry.value).sum(),
+            data,
+            unspecified,
+        }
+    }
+
     /// Sorts `data` as `report` reads `request.sort` and totals the values.
     pub fn summed(
         report: &dyn Report,
@@ -64,6 +87,13 @@ pub trait Report: Send + Sync + std::fmt::Debug + 'static {
 
     /// The order used when no `sort` is given or it is not read.
     fn default_sort(&self) -> Sort;
+
+    /// What the report counts, for the API description (OpenAPI).
+    fn description(&self) -> &'static str;
+
+    /// A typical body, for the API description; `unspecified` is `Some` when the report
+    /// counts conversations without a value.
+    fn example(&self) -> ReportBody;
 
     /// Maps a client's sort key to a field; unknown keys are ignored.
     fn sort_field(&self, key: &str) -> Option<SortField> {

@@ -1,7 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod admin;
+mod client_ip;
+mod cors;
+mod dashboard;
 pub mod demo;
+mod metrics;
+pub mod openapi;
 mod rate_limit;
 mod report_route;
 pub mod settings;
@@ -12,12 +17,15 @@ pub use report_route::REPORTS_PATH;
 pub use settings::Settings;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use chrono_tz::Tz;
+use ipnet::IpNet;
 use omnireports_analytics::Registry;
 use omnireports_db::{build_pool, Database};
 use omnireports_error::ApiError;
 use secrecy::{ExposeSecret, SecretString};
+use settings::CorsSettings;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
@@ -32,6 +40,10 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     pub timezone: Tz,
     pub login_expiration_days: u32,
+    /// Proxies whose `X-Forwarded-For` names the client for the rate limiter.
+    pub trusted_proxies: Vec<IpNet>,
+    pub cors: CorsSettings,
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -49,8 +61,13 @@ impl AppState {
             )
         };
         let primary = connect(&database.url);
+        let mut pools = vec![("primary", primary.clone())];
         let reports_db = match &database.read_url {
-            Some(url) => connect(url),
+            Some(url) => {
+                let replica = connect(url);
+                pools.push(("reports", replica.clone()));
+                replica
+            }
             None => primary.clone(),
         };
         Self {
@@ -60,6 +77,9 @@ impl AppState {
             rate_limiter: RateLimiter::new(settings.rate_limit),
             timezone: settings.timezone,
             login_expiration_days: settings.auth.login_expiration_days,
+            trusted_proxies: settings.server.trusted_proxies.clone(),
+            cors: settings.cors.clone(),
+            metrics: metrics::Metrics::new(pools),
         }
     }
 }
@@ -70,14 +90,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: &Registry) {
     for report in registry.iter() {
         let report = report.clone();
         let path = format!("{REPORTS_PATH}/{}", report.name());
-        cfg.service(
-            web::resource(path)
-                .route(
-                    web::get()
-                        .to(move |req, state| report_route::serve(req, state, report.clone())),
-                )
-                .default_service(web::to(method_not_allowed)),
-        );
+        cfg.service(get_only(
+            &path,
+            web::get().to(move |req, state| report_route::serve(req, state, report.clone())),
+        ));
     }
 }
 
@@ -105,12 +121,35 @@ fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResp
     response
 }
 
+/// The OpenAPI description of this server's routes.
+async fn openapi_json(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let json = openapi::document(&state.registry)
+        .to_pretty_json()
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(json))
+}
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+/// A path answering `GET` with `route`, and any other method with the 405 envelope.
+pub(crate) fn get_only(path: &str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(route)
+        .default_service(web::to(method_not_allowed))
+}
+
+/// The 405 envelope, with the `Allow` header RFC 9110 requires.
+pub(crate) async fn method_not_allowed() -> HttpResponse {
+    let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static("GET"),
+    );
+    response
 }
 
 /// The HTTP server on an already bound listener (tests bind port 0).
@@ -118,12 +157,20 @@ pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let registry = state.registry.clone();
+        // Outermost last: the log span and request id see everything, metrics see CORS answers.
         App::new()
             .app_data(state.clone())
-            .wrap(TracingLogger::default())
-            .route("/health", web::get().to(health))
-            .route("/ready", web::get().to(ready))
+            .wrap(cors::middleware(&state.cors))
+            .wrap(cors::json_errors())
+            .wrap(from_fn(metrics::track))
+            .wrap(from_fn(telemetry::request_id_header))
+            .wrap(TracingLogger::<telemetry::RequestSpan>::new())
+            .service(get_only("/health", web::get().to(health)))
+            .service(get_only("/ready", web::get().to(ready)))
+            .service(get_only("/metrics", web::get().to(metrics::serve)))
+            .service(get_only(openapi::OPENAPI_PATH, web::get().to(openapi_json)))
             .configure(|cfg| configure(cfg, &registry))
+            .configure(dashboard::configure)
             .default_service(web::to(not_found))
     })
     .listen(listener)?;

@@ -10,7 +10,6 @@ use omnireports_analytics::{Report, ReportBody, ReportRequest};
 use omnireports_db::Restriction;
 use omnireports_error::{ApiError, RateLimit};
 use serde::Serialize;
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 /// Common prefix of every report route.
@@ -35,10 +34,14 @@ pub async fn serve(
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, token) = credentials(&req).ok_or(ApiError::Unauthorized)?;
     let days = state.login_expiration_days;
+    let caller = user_id.clone();
     let access = state
         .auth_db
         .run(move |conn| load_access(conn, &user_id, &token, days))
         .await?;
+    if matches!(access, Access::Allowed { .. } | Access::Forbidden) {
+        crate::telemetry::record_user(&req, &caller);
+    }
     let (bypass_rate_limit, restriction) = match access {
         Access::Anonymous => return Err(ApiError::Unauthorized),
         Access::Forbidden => return Err(ApiError::Forbidden),
@@ -100,10 +103,7 @@ fn count_call(
     req: &HttpRequest,
     route: &'static str,
 ) -> Result<Option<RateLimit>, ApiError> {
-    let ip = req
-        .peer_addr()
-        .map(|addr| addr.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let ip = crate::client_ip::client_ip(req, &state.trusted_proxies);
     state
         .rate_limiter
         .check(ip, route, Utc::now().timestamp_millis())

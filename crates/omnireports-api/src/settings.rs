@@ -4,6 +4,7 @@
 
 use chrono_tz::Tz;
 use config::{Config, Environment, File, FileFormat};
+use ipnet::IpNet;
 use omnireports_db::PoolSettings;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
@@ -21,6 +22,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
+    pub cors: CorsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +30,17 @@ pub struct ServerSettings {
     pub bind: String,
     /// HTTP workers; 0 means one per core.
     pub workers: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or networks); empty = none.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorsSettings {
+    /// Origins allowed to call the API from a browser; `*` = any; empty = CORS off.
+    pub allowed_origins: Vec<String>,
+    /// How long browsers may cache a preflight answer.
+    pub max_age_secs: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +129,9 @@ impl Settings {
                     .prefix_separator("_")
                     .separator("__")
                     .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("cors.allowed_origins")
                     .source(Some(vars.clone())),
             )
             .build()?
@@ -133,11 +149,26 @@ impl Settings {
         {
             return invalid("rate_limit.calls and rate_limit.window_ms must be positive");
         }
+        if let Some(origin) = self
+            .cors
+            .allowed_origins
+            .iter()
+            .find(|origin| !crate::cors::is_valid_origin(origin))
+        {
+            let message =
+                format!("cors.allowed_origins: {origin:?} is not `*` or scheme://host[:port]");
+            return invalid(&message);
+        }
         if self.auth.login_expiration_days == 0 {
             return invalid("auth.login_expiration_days must be at least 1");
         }
         Ok(())
     }
+}
+
+fn networks<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
+    let entries = Vec::<String>::deserialize(deserializer)?;
+    crate::client_ip::parse_networks(&entries).map_err(serde::de::Error::custom)
 }
 
 fn time_zone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> {
@@ -186,6 +217,30 @@ mod tests {
             "postgres://example/db"
         );
         assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn lists_come_comma_separated_from_the_environment() {
+        let settings = load(&[
+            (
+                "OMNIREPORTS_SERVER__TRUSTED_PROXIES",
+                "10.0.0.0/8,192.0.2.7",
+            ),
+            (
+                "OMNIREPORTS_CORS__ALLOWED_ORIGINS",
+                "https://chat.example.com",
+            ),
+        ])
+        .unwrap();
+        let proxies: Vec<String> = settings
+            .server
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
+        assert_eq!(settings.cors.allowed_origins, ["https://chat.example.com"]);
+        assert!(load(&[("OMNIREPORTS_SERVER__TRUSTED_PROXIES", "nonsense")]).is_err());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 use crate::{DbError, PgPool};
 use diesel::{PgConnection, QueryResult};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The pool plus the one way to use it from async code: [`Database::run`].
 #[derive(Clone, Debug)]
@@ -12,6 +13,16 @@ pub struct Database {
     /// pool's acquisition timeout, so overload turns into 503s instead of a growing queue.
     threads: Arc<Semaphore>,
     wait: Duration,
+    waits: Arc<WaitCounters>,
+}
+
+/// How often work had to queue for a connection, and how often it gave up (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct WaitCounters {
+    /// Calls that found every connection busy and had to wait.
+    pub waited: AtomicU64,
+    /// Calls that waited longer than the acquisition timeout (503).
+    pub timed_out: AtomicU64,
 }
 
 impl Database {
@@ -26,12 +37,18 @@ impl Database {
         Self {
             wait: pool.connection_timeout(),
             threads: Arc::new(Semaphore::new(threads.max(1))),
+            waits: Arc::default(),
             pool,
         }
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Counts of waits for a connection since this database was built (shared by its clones).
+    pub fn wait_counters(&self) -> &WaitCounters {
+        &self.waits
     }
 
     /// Runs `query` on a pooled connection on the blocking thread pool, never on an async
@@ -41,10 +58,7 @@ impl Database {
         F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let permit = tokio::time::timeout(self.wait, self.threads.clone().acquire_owned())
-            .await
-            .map_err(|_| DbError::Unavailable("no blocking thread free in time".into()))?
-            .map_err(|closed| DbError::Internal(closed.to_string()))?;
+        let permit = self.permit().await?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         let task = tokio::task::spawn_blocking(move || {
@@ -55,5 +69,22 @@ impl Database {
         });
         task.await
             .map_err(|join| DbError::Internal(format!("blocking task failed: {join}")))?
+    }
+
+    /// A blocking thread of this database's share, waiting at most the acquisition timeout.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, DbError> {
+        if let Ok(permit) = self.threads.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        self.waits.waited.fetch_add(1, Ordering::Relaxed);
+        match tokio::time::timeout(self.wait, self.threads.clone().acquire_owned()).await {
+            Ok(permit) => permit.map_err(|closed| DbError::Internal(closed.to_string())),
+            Err(_) => {
+                self.waits.timed_out.fetch_add(1, Ordering::Relaxed);
+                Err(DbError::Unavailable(
+                    "no blocking thread free in time".into(),
+                ))
+            }
+        }
     }
 }

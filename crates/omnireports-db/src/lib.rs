@@ -7,7 +7,7 @@ pub mod models;
 mod pool;
 pub mod schema;
 
-pub use blocking::Database;
+pub use blocking::{Database, WaitCounters};
 pub use error::DbError;
 pub use migrate::{
     has_pending_migrations, revert_all_migrations, run_pending_migrations, MIGRATIONS,

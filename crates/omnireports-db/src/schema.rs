@@ -30,6 +30,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_run_collections (run_id, collection) {
+        run_id -> Int8,
+        collection -> Text,
+        read -> Int8,
+        inserted -> Int8,
+        updated -> Int8,
+        unchanged -> Int8,
+        ignored -> Int8,
+        skipped -> Int8,
+    }
+}
+
+diesel::table! {
+    import_runs (id) {
+        id -> Int8,
+        finished_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     permissions (id) {
         id -> Text,
         roles -> Array<Nullable<Text>>,
@@ -75,11 +95,14 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(import_run_collections -> import_runs (run_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     conversations,
     departments,
+    import_run_collections,
+    import_runs,
     permissions,
     roles,
     unit_monitors,

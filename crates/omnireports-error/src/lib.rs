@@ -52,6 +52,7 @@ pub struct RateLimit {
 
 /// The JSON envelope of every error response. Absent fields are not serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     pub success: bool,
@@ -68,6 +69,7 @@ pub struct ErrorBody {
 
 /// `details` of the invalid-sort body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Details {
     pub helper_method: &'static str,

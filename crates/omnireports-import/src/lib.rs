@@ -2,6 +2,7 @@
 
 mod copy_text;
 mod error;
+mod history;
 mod load;
 mod map;
 mod progress;
@@ -81,6 +82,7 @@ fn run(
             }
         }
         summary.roles_created = staging::create_referenced_roles(conn)?;
+        history::record(conn, &summary)?;
         Ok::<_, ImportError>(summary)
     })?;
     summary.elapsed = started.elapsed();

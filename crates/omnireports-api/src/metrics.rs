@@ -1,0 +1,313 @@
+//! Prometheus metrics at `/metrics`: requests per route and status, a latency histogram per
+//! route, the pools' connections (in use, idle, waited for) and the committed imports.
+
+use crate::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::ContentType;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text};
+use omnireports_db::schema::import_runs;
+use omnireports_db::Database;
+use omnireports_error::ApiError;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// The label of requests that matched no route, so unknown paths cannot grow the label set.
+const UNMATCHED: &str = "unmatched";
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// Every metric of the server; cheap to update from any worker.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: LatencyFamily,
+}
+
+impl Metrics {
+    /// Registers the request metrics and a collector reading `pools` (name, database) at each
+    /// scrape.
+    pub fn new(pools: Vec<(&'static str, Database)>) -> Self {
+        let mut registry = Registry::with_prefix("omnireports");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route pattern, method and status",
+            requests.clone(),
+        );
+        let latency: LatencyFamily = Family::new_with_constructor(|| {
+            // 0.25 ms to ~4 s.
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from request to response, by route pattern",
+            latency.clone(),
+        );
+        registry.register_collector(Box::new(PoolCollector { pools }));
+        Self {
+            registry,
+            requests,
+            latency,
+        }
+    }
+
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                method: method.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// The text exposition, with the import totals when the database gave them.
+    fn encode(&self, imports: Option<ImportTotals>) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode_registry(&mut text, &self.registry)?;
+        if let Some(imports) = imports {
+            let mut registry = Registry::with_prefix("omnireports");
+            registry.register_collector(Box::new(imports));
+            prometheus_client::encoding::text::encode_registry(&mut text, &registry)?;
+        }
+        prometheus_client::encoding::text::encode_eof(&mut text)?;
+        Ok(text)
+    }
+}
+
+/// Middleware: counts and times every request under its route pattern.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let response = next.call(req).await?;
+    if let Some(state) = state {
+        let route = response.request().match_pattern();
+        state.metrics.observe(
+            route.as_deref().unwrap_or(UNMATCHED),
+            &method,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /metrics`. Import totals need the database; without it the rest is still served.
+pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let imports = state.auth_db.run(ImportTotals::load).await.ok();
+    let text = state.metrics.encode(imports).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType(
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                .parse()
+                .expect("valid mime"),
+        ))
+        .body(text))
+}
+
+/// Reads the r2d2 pools' state and the waits counted by [`Database`] at each scrape.
+#[derive(Debug)]
+struct PoolCollector {
+    pools: Vec<(&'static str, Database)>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    pool: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectionLabels {
+    pool: &'static str,
+    state: &'static str,
+}
+
+impl PoolCollector {
+    /// One counter family with a sample per pool.
+    fn encode_counter(
+        &self,
+        encoder: &mut DescriptorEncoder,
+        name: &str,
+        help: &str,
+        read: impl Fn(&Database) -> u64,
+    ) -> Result<(), std::fmt::Error> {
+        let kind = ConstCounter::new(0_u64).metric_type();
+        let mut family = encoder.encode_descriptor(name, help, None, kind)?;
+        for (pool, database) in &self.pools {
+            let labels = PoolLabels { pool };
+            ConstCounter::new(read(database)).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Collector for PoolCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let gauge = ConstGauge::new(0_i64).metric_type();
+        let mut family = encoder.encode_descriptor(
+            "db_connections",
+            "Pooled connections by state",
+            None,
+            gauge,
+        )?;
+        for (pool, database) in &self.pools {
+            let state = database.pool().state();
+            let idle = i64::from(state.idle_connections);
+            for (label, value) in [
+                ("in_use", i64::from(state.connections) - idle),
+                ("idle", idle),
+            ] {
+                let labels = ConnectionLabels { pool, state: label };
+                ConstGauge::new(value).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        let waits = |db: &Database| db.wait_counters().waited.load(Ordering::Relaxed);
+        let timeouts = |db: &Database| db.wait_counters().timed_out.load(Ordering::Relaxed);
+        self.encode_counter(
+            &mut encoder,
+            "db_waits",
+            "Queries that found every connection busy and waited for one",
+            waits,
+        )?;
+        self.encode_counter(
+            &mut encoder,
+            "db_wait_timeouts",
+            "Queries that waited longer than the acquisition timeout (503)",
+            timeouts,
+        )?;
+        Ok(())
+    }
+}
+
+/// What the committed imports did, summed per collection (`import_runs`).
+#[derive(Debug)]
+struct ImportTotals {
+    runs: i64,
+    last_finished: Option<f64>,
+    collections: Vec<CollectionTotals>,
+}
+
+#[derive(Debug, QueryableByName)]
+struct CollectionTotals {
+    #[diesel(sql_type = Text)]
+    collection: String,
+    #[diesel(sql_type = BigInt)]
+    read: i64,
+    #[diesel(sql_type = BigInt)]
+    inserted: i64,
+    #[diesel(sql_type = BigInt)]
+    updated: i64,
+    #[diesel(sql_type = BigInt)]
+    unchanged: i64,
+    #[diesel(sql_type = BigInt)]
+    ignored: i64,
+    #[diesel(sql_type = BigInt)]
+    skipped: i64,
+}
+
+impl ImportTotals {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        let (runs, last_finished) = import_runs::table
+            .select((
+                count_star(),
+                sql::<Nullable<Double>>("extract(epoch FROM max(finished_at))::float8"),
+            ))
+            .get_result(conn)?;
+        let collections = diesel::sql_query(
+            "SELECT collection, sum(read)::int8 AS read, sum(inserted)::int8 AS inserted, \
+             sum(updated)::int8 AS updated, sum(unchanged)::int8 AS unchanged, \
+             sum(ignored)::int8 AS ignored, sum(skipped)::int8 AS skipped \
+             FROM import_run_collections GROUP BY collection ORDER BY collection",
+        )
+        .load(conn)?;
+        Ok(Self {
+            runs,
+            last_finished,
+            collections,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DocumentLabels {
+    collection: String,
+    outcome: &'static str,
+}
+
+impl Collector for ImportTotals {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let runs = ConstCounter::new(self.runs.max(0) as u64);
+        let metric =
+            encoder.encode_descriptor("imports", "Committed imports", None, runs.metric_type())?;
+        runs.encode(metric)?;
+        if let Some(seconds) = self.last_finished {
+            let last = ConstGauge::new(seconds);
+            let metric = encoder.encode_descriptor(
+                "import_last_finished_timestamp_seconds",
+                "When the last committed import finished",
+                None,
+                last.metric_type(),
+            )?;
+            last.encode(metric)?;
+        }
+        let kind = ConstCounter::new(0_u64).metric_type();
+        let mut family = encoder.encode_descriptor(
+            "import_documents",
+            "Documents of committed imports by collection and outcome",
+            None,
+            kind,
+        )?;
+        for c in &self.collections {
+            let outcomes = [
+                ("read", c.read),
+                ("inserted", c.inserted),
+                ("updated", c.updated),
+                ("unchanged", c.unchanged),
+                ("ignored", c.ignored),
+                ("skipped", c.skipped),
+            ];
+            for (outcome, value) in outcomes {
+                let labels = DocumentLabels {
+                    collection: c.collection.clone(),
+                    outcome,
+                };
+                ConstCounter::new(value.max(0) as u64).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,289 @@
+// The dashboard: signs in with a user id and token (kept in sessionStorage), asks the five
+// reports for the chosen period and draws each as a bar chart with its numbers in a table.
+'use strict';
+
+const REPORTS_PATH = '/api/v1/livechat/analytics/dashboards';
+const REPORTS = [
+  'conversations-by-department',
+  'conversations-by-source',
+  'conversations-by-status',
+  'conversations-by-tags',
+  'conversations-by-agent',
+];
+const STORAGE_KEY = 'omnireports.credentials';
+const UNAUTHORIZED = 401;
+
+const $ = (id) => document.getElementById(id);
+const charts = new Map();
+// Each load takes the next number; responses of an older load are dropped.
+let generation = 0;
+
+class ReportError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// --- Credentials -------------------------------------------------------------------------------
+
+function storedCredentials() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
+
+function forgetCredentials() {
+  sessionStorage.removeItem(STORAGE_KEY);
+  generation += 1;
+  $('token').value = '';
+  clearReports();
+  showSignIn();
+}
+
+// Nothing of the previous user's numbers stays in the page.
+function clearReports() {
+  for (const chart of charts.values()) chart.destroy();
+  charts.clear();
+  for (const name of REPORTS) {
+    const section = $(name);
+    section.querySelector('tbody').replaceChildren();
+    for (const key of Object.keys(section.dataset)) delete section.dataset[key];
+    section.dataset.state = 'idle';
+  }
+  $('department-summary').textContent = '';
+}
+
+function showSignIn() {
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+}
+
+function showDashboard() {
+  $('sign-in').hidden = true;
+  $('dashboard').hidden = false;
+  $('sign-out').hidden = false;
+}
+
+// --- Periods: whole local days, as Rocket.Chat's UI sends them ---------------------------------
+
+function addDays(date, days) {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + days);
+}
+
+// The same day `months` earlier, or that month's last day (31 March → 30 September).
+function subtractMonths(date, months) {
+  const first = new Date(date.getFullYear(), date.getMonth() - months, 1);
+  const lastDay = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+  return new Date(first.getFullYear(), first.getMonth(), Math.min(date.getDate(), lastDay));
+}
+
+// First day at 00:00:00.000 to last day at 23:59:59.999, local time.
+function wholeDays(first, last) {
+  return {
+    start: new Date(first.getFullYear(), first.getMonth(), first.getDate()),
+    end: new Date(last.getFullYear(), last.getMonth(), last.getDate(), 23, 59, 59, 999),
+  };
+}
+
+// First day of each period ending today; six months stay well inside the API's one-year limit.
+const PERIOD_START = {
+  'this week': (today) => addDays(today, -today.getDay()),
+  'last 30 days': (today) => addDays(today, -30),
+  'last 6 months': (today) => subtractMonths(today, 6),
+};
+
+function isoDate(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function parseIsoDate(text) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return match && new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+}
+
+// The chosen period as {label, start, end}, or null while a custom range is incomplete.
+function selectedPeriod() {
+  const key = $('period').value;
+  if (key !== 'custom') {
+    const today = new Date();
+    return { label: key, ...wholeDays(PERIOD_START[key](today), today) };
+  }
+  const first = parseIsoDate($('custom-start').value);
+  const last = parseIsoDate($('custom-end').value);
+  if (!first || !last) return null;
+  return {
+    label: `from ${isoDate(first)} to ${isoDate(last)}`,
+    ...wholeDays(first, last),
+  };
+}
+
+function onPeriodChange() {
+  const custom = $('period').value === 'custom';
+  $('custom-range').hidden = !custom;
+  if (custom && !$('custom-start').value && !$('custom-end').value) {
+    const today = new Date();
+    $('custom-start').value = isoDate(PERIOD_START['last 30 days'](today));
+    $('custom-end').value = isoDate(today);
+  }
+  load();
+}
+
+// --- Fetching ----------------------------------------------------------------------------------
+
+function authHeaders(credentials) {
+  try {
+    return new Headers({ 'X-User-Id': credentials.userId, 'X-Auth-Token': credentials.token });
+  } catch {
+    // Header values must be Latin-1; fetch would fail with a misleading network error.
+    throw new ReportError(UNAUTHORIZED, 'The user id and token must be plain ASCII text.');
+  }
+}
+
+async function fetchReport(name, query, credentials) {
+  const headers = authHeaders(credentials);
+  let response;
+  try {
+    response = await fetch(`${REPORTS_PATH}/${name}?${query}`, { headers, cache: 'no-store' });
+  } catch {
+    throw new ReportError(0, 'The server cannot be reached.');
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok || !body || body.success !== true) {
+    const message = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
+    throw new ReportError(response.status, message);
+  }
+  return body;
+}
+
+// Loads all five reports for the chosen period; shows each API error message once.
+async function load() {
+  const credentials = storedCredentials();
+  const period = selectedPeriod();
+  if (!credentials || !period) return;
+  const current = ++generation;
+  showErrors([]);
+  const query = new URLSearchParams({
+    start: period.start.toISOString(),
+    end: period.end.toISOString(),
+  });
+  const outcomes = await Promise.all(
+    REPORTS.map((name) => loadReport(name, query, credentials, period, current)),
+  );
+  if (current !== generation) return;
+  const errors = outcomes.filter((outcome) => outcome instanceof ReportError);
+  showErrors(errors.map((error) => error.message));
+  if (errors.some((error) => error.status === UNAUTHORIZED)) forgetCredentials();
+}
+
+// Resolves to the error instead of rejecting, so one failed report doesn't hide the others.
+async function loadReport(name, query, credentials, period, current) {
+  const section = $(name);
+  section.dataset.state = 'loading';
+  try {
+    const body = await fetchReport(name, query, credentials);
+    if (current === generation) render(section, body, period, query);
+    return null;
+  } catch (error) {
+    if (current === generation) section.dataset.state = 'error';
+    return error instanceof ReportError ? error : new ReportError(0, String(error));
+  }
+}
+
+function showErrors(messages) {
+  $('error').textContent = [...new Set(messages)].join(' ');
+}
+
+// --- Rendering ---------------------------------------------------------------------------------
+
+function render(section, body, period, query) {
+  const rows = Array.isArray(body.data) ? body.data : [];
+  renderTable(section, rows);
+  renderChart(section, rows);
+  if (section.id === 'conversations-by-department') {
+    $('department-summary').textContent =
+      `${rows.length} departments and ${body.total} conversations, ${period.label}` +
+      ` (${body.unspecified} without department)`;
+  }
+  Object.assign(section.dataset, {
+    period: period.label,
+    start: query.get('start'),
+    end: query.get('end'),
+    total: body.total,
+    unspecified: body.unspecified ?? '',
+    state: 'ready',
+  });
+}
+
+function renderTable(section, rows) {
+  const lines = rows.map(({ label, value }) => {
+    const line = document.createElement('tr');
+    const name = document.createElement('th');
+    name.scope = 'row';
+    name.textContent = label;
+    const count = document.createElement('td');
+    count.textContent = value;
+    line.append(name, count);
+    return line;
+  });
+  section.querySelector('tbody').replaceChildren(...lines);
+}
+
+function renderChart(section, rows) {
+  // Without the chart library (blocked or failed to load) the table still has the numbers.
+  if (typeof Chart === 'undefined') return;
+  let chart = charts.get(section.id);
+  if (!chart) {
+    chart = new Chart(section.querySelector('canvas'), chartConfig());
+    charts.set(section.id, chart);
+  }
+  chart.data.labels = rows.map((row) => row.label);
+  chart.data.datasets[0].data = rows.map((row) => row.value);
+  chart.update();
+}
+
+function chartConfig() {
+  return {
+    type: 'bar',
+    data: { labels: [], datasets: [{ label: 'Conversations', data: [], backgroundColor: '#1d74f5' }] },
+    options: {
+      indexAxis: 'y',
+      maintainAspectRatio: false,
+      animation: { duration: 250 },
+      plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  };
+}
+
+// --- Wiring ------------------------------------------------------------------------------------
+
+$('sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const userId = $('user-id').value.trim();
+  const token = $('token').value.trim();
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId, token }));
+  showDashboard();
+  load();
+});
+
+$('sign-out').addEventListener('click', (event) => {
+  event.preventDefault();
+  showErrors([]);
+  forgetCredentials();
+});
+
+$('period').addEventListener('change', onPeriodChange);
+$('custom-start').addEventListener('change', load);
+$('custom-end').addEventListener('change', load);
+
+if (storedCredentials()) {
+  showDashboard();
+  load();
+} else {
+  showSignIn();
+}

@@ -1,0 +1,2 @@
+DROP TABLE import_run_collections;
+DROP TABLE import_runs;

@@ -1,0 +1,86 @@
+//! The dashboard page and its embedded files; the browser test (`scripts/browser-test.sh`)
+//! drives the page itself.
+
+use crate::util::TestApp;
+
+#[test]
+fn root_serves_the_dashboard_page_with_the_sign_in_form() {
+    let app = TestApp::new();
+    let response = app.get("/", None);
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    for part in [
+        r#"<form id="sign-in""#,
+        r#"id="user-id""#,
+        r#"id="token""#,
+        r#"role="alert""#,
+        r#"src="/static/vendor/chart.umd.min.js""#,
+        r#"src="/static/dashboard.js""#,
+    ] {
+        assert!(response.text.contains(part), "missing {part}");
+    }
+}
+
+#[test]
+fn static_files_are_served_with_their_content_types() {
+    let app = TestApp::new();
+    for (path, content_type, start) in [
+        (
+            "/static/vendor/chart.umd.min.js",
+            "text/javascript; charset=utf-8",
+            "/*!\n * Chart.js v4",
+        ),
+        (
+            "/static/dashboard.js",
+            "text/javascript; charset=utf-8",
+            "// The dashboard",
+        ),
+        ("/static/dashboard.css", "text/css; charset=utf-8", ":root"),
+        (
+            "/static/vendor/chart.js.LICENSE.md",
+            "text/plain; charset=utf-8",
+            "The MIT License",
+        ),
+    ] {
+        let response = app.get(path, None);
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            response.header("content-type"),
+            Some(content_type),
+            "{path}"
+        );
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert!(response.text.starts_with(start), "{path}");
+    }
+}
+
+#[test]
+fn other_static_paths_keep_the_json_404() {
+    let app = TestApp::new();
+    for path in [
+        "/static/",
+        "/static/nope.js",
+        "/static/../Cargo.toml",
+        "/index.html",
+    ] {
+        let response = app.get(path, None);
+        assert_eq!(response.status, 404, "{path}");
+        assert_eq!(response.text, r#"{"success":false,"error":"Not found"}"#);
+    }
+}
+
+#[test]
+fn other_methods_on_the_page_are_405_in_the_envelope() {
+    let app = TestApp::new();
+    for path in ["/", "/static/dashboard.js"] {
+        let response = app.request("POST", path, &[]);
+        assert_eq!(response.status, 405, "{path}");
+        assert_eq!(
+            response.text,
+            r#"{"success":false,"error":"Method not allowed"}"#
+        );
+    }
+}
