@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt db-up db-down build bench bench-import fuzz-api
+.PHONY: help run test lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,5 +37,11 @@ bench: ## Reports at N conversations (default 10,000,000) vs the plain GROUP BY,
 bench-import: ## Import 1,000,000 generated rooms and compare with psql \copy (ROOMS=n to change)
 	@scripts/bench-import.sh
 
+bench-soak: ## 128 connections on an 8-connection pool for SOAK_SECONDS (120): RSS series, 200/503 counts
+	@scripts/bench-soak.sh
+
 fuzz-api: ## Schemathesis against /api/v1/openapi.json on demo data (FUZZ_API_SECONDS, default 120)
 	@scripts/fuzz-api.sh
+
+fuzz: ## cargo-fuzz the query, sort and date parsers, validate and the import reader (FUZZ_SECONDS per target, default 60)
+	@fuzz/run.sh

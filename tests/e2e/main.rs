@@ -5,9 +5,11 @@ mod util;
 
 mod auth;
 mod by_department;
+mod cache;
 mod dashboard;
 mod errors;
 mod every_report;
+mod hostile;
 mod import;
 mod operations;
 mod rate_limit;

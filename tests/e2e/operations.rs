@@ -142,7 +142,7 @@ fn openapi_describes_every_report_with_every_status() {
             .collect();
         assert_eq!(
             statuses,
-            ["200", "400", "401", "403", "429", "500", "503"],
+            ["200", "400", "401", "403", "414", "429", "431", "500", "503"],
             "{path}"
         );
         let example = &get["responses"]["200"]["content"]["application/json"]["example"];

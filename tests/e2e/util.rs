@@ -93,6 +93,11 @@ impl TestApp {
         self.db.connect()
     }
 
+    /// `host:port` of the server, for raw TCP clients.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
     /// The URL of the app's database, for tools that connect themselves (`import`).
     pub fn database_url(&self) -> &str {
         self.db.url()

@@ -5,9 +5,11 @@ mod client_ip;
 mod cors;
 mod dashboard;
 pub mod demo;
+mod limits;
 mod metrics;
 pub mod openapi;
 mod rate_limit;
+mod report_cache;
 mod report_route;
 pub mod settings;
 pub mod telemetry;
@@ -44,6 +46,7 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpNet>,
     pub cors: CorsSettings,
     pub metrics: metrics::Metrics,
+    pub report_cache: report_cache::ReportCache,
 }
 
 impl AppState {
@@ -80,6 +83,11 @@ impl AppState {
             trusted_proxies: settings.server.trusted_proxies.clone(),
             cors: settings.cors.clone(),
             metrics: metrics::Metrics::new(pools),
+            // A replica's data can lag the primary's version: no cache then.
+            report_cache: report_cache::ReportCache::new(match database.read_url {
+                Some(_) => 0,
+                None => settings.cache.max_bytes,
+            }),
         }
     }
 }
@@ -160,6 +168,7 @@ pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io
         // Outermost last: the log span and request id see everything, metrics see CORS answers.
         App::new()
             .app_data(state.clone())
+            .wrap(from_fn(limits::check_head))
             .wrap(cors::middleware(&state.cors))
             .wrap(cors::json_errors())
             .wrap(from_fn(metrics::track))

@@ -46,6 +46,12 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
+    report_cache: Family<CacheLabels, Counter>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    outcome: &'static str,
 }
 
 impl Metrics {
@@ -68,12 +74,27 @@ impl Metrics {
             "Time from request to response, by route pattern",
             latency.clone(),
         );
+        let report_cache = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "report_cache_lookups",
+            "Report answers looked up by data version, by outcome (hit, miss)",
+            report_cache.clone(),
+        );
         registry.register_collector(Box::new(PoolCollector { pools }));
         Self {
             registry,
             requests,
             latency,
+            report_cache,
         }
+    }
+
+    /// Counts a report cache lookup.
+    pub fn report_cache(&self, hit: bool) {
+        let outcome = if hit { "hit" } else { "miss" };
+        self.report_cache
+            .get_or_create(&CacheLabels { outcome })
+            .inc();
     }
 
     fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {

@@ -95,7 +95,7 @@ fn report_path(report: &dyn Report) -> PathItem {
         )
         .response("200", success_response(report));
     let bad_request = bad_request_examples(report.reads_sort());
-    let errors: [(&str, &str, Vec<ApiError>); 6] = [
+    let errors: [(&str, &str, Vec<ApiError>); 8] = [
         ("400", "Invalid parameters", bad_request),
         (
             "401",
@@ -107,7 +107,17 @@ fn report_path(report: &dyn Report) -> PathItem {
             "The user lacks view-livechat-reports",
             vec![ApiError::Forbidden],
         ),
+        (
+            "414",
+            "The request target is over 16 KiB",
+            vec![ApiError::UriTooLong],
+        ),
         ("429", "Over the rate limit", vec![rate_limited()]),
+        (
+            "431",
+            "The header fields are over 16 KiB",
+            vec![ApiError::HeadersTooLarge],
+        ),
         (
             "500",
             "Server fault (the cause is logged only)",

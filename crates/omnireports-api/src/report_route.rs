@@ -1,8 +1,10 @@
 //! The chain every report runs behind: credentials (401) → permission (403) → rate limit (429)
 //! → parameters (400) → monitor restriction → the report on the blocking pool.
 
+use crate::report_cache::CacheKey;
 use crate::AppState;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, ContentType, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use diesel::{PgConnection, QueryResult};
@@ -35,9 +37,18 @@ pub async fn serve(
     let (user_id, token) = credentials(&req).ok_or(ApiError::Unauthorized)?;
     let days = state.login_expiration_days;
     let caller = user_id.clone();
-    let access = state
+    let versioned = state.report_cache.is_enabled();
+    let (access, version) = state
         .auth_db
-        .run(move |conn| load_access(conn, &user_id, &token, days))
+        .run(move |conn| {
+            let access = load_access(conn, &user_id, &token, days)?;
+            // Read with the credentials: no extra round trip on the way to a cached answer.
+            let version = match (&access, versioned) {
+                (Access::Allowed { .. }, true) => Some(omnireports_db::data_version(conn)?),
+                _ => None,
+            };
+            Ok((access, version))
+        })
         .await?;
     if matches!(access, Access::Allowed { .. } | Access::Forbidden) {
         crate::telemetry::record_user(&req, &caller);
@@ -61,11 +72,48 @@ pub async fn serve(
         sort: validated.sort.unwrap_or_else(|| report.default_sort()),
         restriction,
     };
-    let body = state
+    let body = match version {
+        Some(version) => cached_answer(&state, report, request, version).await?,
+        None => {
+            let body = state
+                .reports_db
+                .run(move |conn| report.compute(conn, &request))
+                .await?;
+            serialize(&body)?
+        }
+    };
+    Ok(respond(body, rate_limit))
+}
+
+/// The answer computed at `version` if the cache has it; else computes it, with the version,
+/// in one read-only snapshot, and keeps it.
+async fn cached_answer(
+    state: &AppState,
+    report: Arc<dyn Report>,
+    request: ReportRequest,
+    version: i64,
+) -> Result<Bytes, ApiError> {
+    let key = CacheKey::new(report.name(), &request);
+    if let Some(body) = state.report_cache.get(&key, version) {
+        state.metrics.report_cache(true);
+        return Ok(body);
+    }
+    state.metrics.report_cache(false);
+    let (computed_at, body) = state
         .reports_db
-        .run(move |conn| report.compute(conn, &request))
+        .run(move |conn| {
+            conn.build_transaction()
+                .repeatable_read()
+                .read_only()
+                .run(|conn| {
+                    let version = omnireports_db::data_version(conn)?;
+                    Ok((version, report.compute(conn, &request)?))
+                })
+        })
         .await?;
-    Ok(respond(&body, rate_limit))
+    let body = serialize(&body)?;
+    state.report_cache.insert(key, computed_at, body.clone());
+    Ok(body)
 }
 
 /// `X-User-Id` and `X-Auth-Token`, both present and non-empty.
@@ -117,7 +165,17 @@ struct Success<'a> {
     success: bool,
 }
 
-fn respond(body: &ReportBody, rate_limit: Option<RateLimit>) -> HttpResponse {
+fn serialize(body: &ReportBody) -> Result<Bytes, ApiError> {
+    let success = Success {
+        body,
+        success: true,
+    };
+    serde_json::to_vec(&success)
+        .map(Bytes::from)
+        .map_err(ApiError::internal)
+}
+
+fn respond(body: Bytes, rate_limit: Option<RateLimit>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -128,8 +186,5 @@ fn respond(body: &ReportBody, rate_limit: Option<RateLimit>) -> HttpResponse {
             .insert_header(("X-RateLimit-Remaining", limit.remaining))
             .insert_header(("X-RateLimit-Reset", limit.reset_ms));
     }
-    response.json(Success {
-        body,
-        success: true,
-    })
+    response.content_type(ContentType::json()).body(body)
 }

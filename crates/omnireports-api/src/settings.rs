@@ -23,6 +23,13 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
     pub cors: CorsSettings,
+    pub cache: CacheSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct CacheSettings {
+    /// Bytes of report answers kept by data version; 0 = off.
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,7 +17,11 @@ struct Server {
 
 impl Server {
     fn start(db: &TestDatabase) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(env!("CARGO_BIN_EXE_omnireports"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db.url())
@@ -48,7 +52,10 @@ impl Server {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(error) => panic!("{error}"),
         };
-        let id = response.header("x-request-id").expect("X-Request-Id").to_owned();
+        let id = response
+            .header("x-request-id")
+            .expect("X-Request-Id")
+            .to_owned();
         (response.status(), id)
     }
 
@@ -78,8 +85,9 @@ fn request_line(log: &str, request_id: &str) -> Value {
 fn one_json_line_per_request_with_ids_and_never_a_token() {
     let db = TestDatabase::new();
     let conn = &mut db.connect();
-    let manager = omnireports_api::admin::create_user(conn, "mia", None, &["livechat-manager".into()])
-        .unwrap();
+    let manager =
+        omnireports_api::admin::create_user(conn, "mia", None, &["livechat-manager".into()])
+            .unwrap();
     let token = omnireports_api::admin::create_token(conn, "mia", None).unwrap();
     let server = Server::start(&db);
     let (ok, ok_id) = server.report(&manager, &token);

@@ -18,4 +18,6 @@ pub use pool::{build_pool, PgPool, PoolSettings, SESSION_SETUP};
 pub type PgConnection = diesel::PgConnection;
 
 mod restriction;
+mod version;
 pub use restriction::Restriction;
+pub use version::data_version;

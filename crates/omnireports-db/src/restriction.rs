@@ -1,5 +1,5 @@
 /// Which conversations a user may see in reports (Rocket.Chat's livechat-monitor restriction).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Restriction {
     /// Everything.
     #[default]

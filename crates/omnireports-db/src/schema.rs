@@ -30,6 +30,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_version (singleton) {
+        singleton -> Bool,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     import_run_collections (run_id, collection) {
         run_id -> Int8,
         collection -> Text,
@@ -100,6 +107,7 @@ diesel::joinable!(user_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     conversations,
+    data_version,
     departments,
     import_run_collections,
     import_runs,

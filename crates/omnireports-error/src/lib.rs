@@ -31,6 +31,10 @@ pub enum ApiError {
     NotFound,
     /// The path exists but not with this method.
     MethodNotAllowed,
+    /// The request target (path and query) is longer than the server reads.
+    UriTooLong,
+    /// The request's header fields are larger than the server reads.
+    HeadersTooLarge,
     /// A server fault; the cause is in the log, never in the body.
     Internal,
     /// The database is unreachable, exhausted or too slow.
@@ -97,6 +101,8 @@ impl ApiError {
             ApiError::InvalidParams(_) | ApiError::InvalidSort(_) | ApiError::BadRequest(_) => 400,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::UriTooLong => 414,
+            ApiError::HeadersTooLarge => 431,
             ApiError::Internal => 500,
             ApiError::ServiceUnavailable => 503,
         }
@@ -140,6 +146,8 @@ impl ApiError {
             ApiError::BadRequest(message) => plain(message.clone()),
             ApiError::NotFound => plain("Not found".to_owned()),
             ApiError::MethodNotAllowed => plain("Method not allowed".to_owned()),
+            ApiError::UriTooLong => plain("URI too long".to_owned()),
+            ApiError::HeadersTooLarge => plain("Request header fields too large".to_owned()),
             ApiError::Internal => plain("Internal server error".to_owned()),
             ApiError::ServiceUnavailable => ErrorBody {
                 error_type: Some("error-service-unavailable"),

@@ -96,3 +96,17 @@ fn routing_errors_share_the_envelope() {
         json!({"success":false,"error":"Method not allowed"})
     );
 }
+
+#[test]
+fn oversized_requests_share_the_envelope() {
+    assert_eq!(ApiError::UriTooLong.status_code(), 414);
+    assert_eq!(
+        ApiError::UriTooLong.to_json(),
+        r#"{"success":false,"error":"URI too long"}"#
+    );
+    assert_eq!(ApiError::HeadersTooLarge.status_code(), 431);
+    assert_eq!(
+        ApiError::HeadersTooLarge.to_json(),
+        r#"{"success":false,"error":"Request header fields too large"}"#
+    );
+}

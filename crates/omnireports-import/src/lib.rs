@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod check;
 mod copy_text;
 mod error;
 mod history;
@@ -10,6 +11,8 @@ mod source;
 mod staging;
 mod summary;
 
+#[doc(hidden)]
+pub use check::{check_bytes, Checked};
 pub use error::{ImportError, Invalid, Location, Position};
 pub use source::COLLECTIONS;
 pub use summary::{CollectionSummary, Summary, TokenSummary};

@@ -23,6 +23,8 @@ pub const COLLECTIONS: [&str; 6] = [
 /// MongoDB refuses documents over 16 MiB; a larger length prefix means a corrupt file.
 const MAX_BSON_DOCUMENT: usize = 16 * 1024 * 1024 + 16 * 1024;
 const READ_BUFFER: usize = 256 * 1024;
+/// MongoDB refuses documents nested deeper than 100 levels; the document itself is one.
+const MAX_BSON_NESTING: usize = 99;
 
 /// How a file is laid out; gzip is undone before this applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,9 +165,18 @@ impl Documents {
             inner: File::open(&file.path).map_err(io_error)?,
             consumed,
         };
-        let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
+        let raw = BufReader::with_capacity(READ_BUFFER, raw);
+        Self::from_reader(raw, file, fields).map_err(io_error)
+    }
+
+    /// Reads the content of `file` from `raw` (gzip'd or not) instead of opening it.
+    pub fn from_reader(
+        mut raw: impl BufRead + Send + 'static,
+        file: &CollectionFile,
+        fields: Fields,
+    ) -> io::Result<Self> {
         // gzip is told by its magic bytes, whatever the name says.
-        let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
+        let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
         let mut input: Input = if gzip {
             Box::new(BufReader::with_capacity(
                 READ_BUFFER,
@@ -177,7 +188,7 @@ impl Documents {
         let inner = match file.format {
             Format::Bson => Inner::Bson(BsonDocuments::new(input, fields)),
             Format::Json => {
-                if first_non_space(&mut input).map_err(io_error)? == Some(b'[') {
+                if first_non_space(&mut input)? == Some(b'[') {
                     Inner::Array(JsonArray::new(input, fields))
                 } else {
                     Inner::Lines(JsonLines::new(input, fields))
@@ -394,27 +405,52 @@ impl<'de> serde::de::Visitor<'de> for Nested {
 
 /// Decodes one BSON document, keeping only `fields`.
 fn parse_bson(bytes: &[u8], fields: Fields) -> Result<Document, String> {
-    let document = RawDocument::from_bytes(bytes).and_then(|raw| project_raw(raw, fields));
-    document.map_err(|e| format!("invalid BSON: {e}"))
+    let raw = RawDocument::from_bytes(bytes).map_err(invalid_bson)?;
+    project_raw(raw, fields)
 }
 
-fn project_raw(raw: &RawDocument, fields: Fields) -> bson::error::Result<Document> {
+fn invalid_bson(error: bson::error::Error) -> String {
+    format!("invalid BSON: {error}")
+}
+
+fn project_raw(raw: &RawDocument, fields: Fields) -> Result<Document, String> {
     let mut document = Document::new();
     for element in raw.iter_elements() {
-        let element = element?;
+        let element = element.map_err(invalid_bson)?;
         let key = element.key().as_str();
         let Some(field) = find(fields, key) else {
             continue;
         };
-        let value = match element.value()? {
+        let value = match element.value().map_err(invalid_bson)? {
             bson::RawBsonRef::Document(sub) if !field.only.is_empty() => {
                 bson::Bson::Document(project_raw(sub, field.only)?)
             }
-            value => bson::Bson::try_from(value)?,
+            value if !nesting_within(value, MAX_BSON_NESTING) => {
+                return Err(format!(
+                    "invalid BSON: {key}: nested deeper than MongoDB's 100 levels"
+                ));
+            }
+            value => bson::Bson::try_from(value).map_err(invalid_bson)?,
         };
         document.insert(key.to_owned(), value);
     }
     Ok(document)
+}
+
+/// Whether `value` holds at most `levels` levels of documents and arrays. Converting (and
+/// dropping) a value recurses once per level, so a corrupt file could overflow the stack.
+fn nesting_within(value: bson::RawBsonRef<'_>, levels: usize) -> bool {
+    use bson::RawBsonRef::{Array, Document, JavaScriptCodeWithScope};
+    // A malformed element passes: the conversion reports it.
+    let within = |child: bson::error::Result<bson::RawBsonRef<'_>>| {
+        child.map_or(true, |child| nesting_within(child, levels - 1))
+    };
+    match value {
+        Document(doc) => levels > 0 && doc.iter().all(|e| within(e.map(|(_, v)| v))),
+        Array(array) => levels > 0 && array.into_iter().all(within),
+        JavaScriptCodeWithScope(code) => levels > 0 && within(Ok(Document(code.scope))),
+        _ => true,
+    }
 }
 
 /// `mongoexport`'s default: one document per line; blank lines are skipped.

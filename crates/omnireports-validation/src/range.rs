@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 const MAX_YEARS: f64 = 1.01;
 
 /// The requested period, as parsed (not truncated to the day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateRange {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,

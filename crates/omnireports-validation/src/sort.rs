@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// The order of one sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortDirection {
     Asc,
     Desc,
@@ -14,7 +14,7 @@ pub enum SortDirection {
 ///
 /// Keys are kept as written, unknown ones included: which keys mean something is the report's
 /// business.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sort(pub Vec<(String, SortDirection)>);
 
 /// A `sort` that is not a valid sort; `raw` is the parameter as received.
