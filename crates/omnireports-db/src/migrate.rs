@@ -20,6 +20,11 @@ pub fn revert_all_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Box
 
 /// Whether migrations embedded in this binary are missing from the database.
 pub fn has_pending_migrations(conn: &mut PgConnection) -> diesel::QueryResult<bool> {
-    conn.has_pending_migration(MIGRATIONS)
-        .map_err(diesel::result::Error::QueryBuilderError)
+    // Keep diesel's own error (e.g. a lost connection, a 503) rather than wrapping it as a 500.
+    conn.has_pending_migration(MIGRATIONS).map_err(|error| {
+        match error.downcast::<diesel::result::Error>() {
+            Ok(error) => *error,
+            Err(other) => diesel::result::Error::QueryBuilderError(other),
+        }
+    })
 }

@@ -1,0 +1,13 @@
+//! Faults, run against the real `omnireports` binary: PostgreSQL going away and coming back,
+//! overload, SIGTERM with a request in flight, and imports killed with SIGKILL.
+//!
+//! The database-fault tests each run their own PostgreSQL cluster (`scripts/pg.sh`); the
+//! killed-import test uses a database of `DATABASE_URL` like the other tests. They run one at a
+//! time (`support::exclusive`).
+
+mod support;
+
+mod killed_import;
+mod outage;
+mod overload;
+mod shutdown;
