@@ -85,8 +85,9 @@ pub async fn serve(
     Ok(respond(body, rate_limit))
 }
 
-/// The answer computed at `version` if the cache has it; else computes it, with the version,
-/// in one read-only snapshot, and keeps it.
+/// The answer computed at `version` if the cache has it; else computes it and keeps it when
+/// the version still reads the same afterwards (then no write committed between the credentials'
+/// snapshot and the report's, so the answer is the one of `version`).
 async fn cached_answer(
     state: &AppState,
     report: Arc<dyn Report>,
@@ -99,20 +100,17 @@ async fn cached_answer(
         return Ok(body);
     }
     state.metrics.report_cache(false);
-    let (computed_at, body) = state
+    let (body, unchanged) = state
         .reports_db
         .run(move |conn| {
-            conn.build_transaction()
-                .repeatable_read()
-                .read_only()
-                .run(|conn| {
-                    let version = omnireports_db::data_version(conn)?;
-                    Ok((version, report.compute(conn, &request)?))
-                })
+            let body = report.compute(conn, &request)?;
+            Ok((body, omnireports_db::data_version(conn)? == version))
         })
         .await?;
     let body = serialize(&body)?;
-    state.report_cache.insert(key, computed_at, body.clone());
+    if unchanged {
+        state.report_cache.insert(key, version, body.clone());
+    }
     Ok(body)
 }
 
