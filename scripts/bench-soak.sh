@@ -9,6 +9,7 @@
 # (a small ACQUIRE_MS, e.g. 20, makes the pool refuse part of the load with 503s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/sandbox.sh
 
 SOAK_SECONDS=${SOAK_SECONDS:-120}
 CONNECTIONS=${CONNECTIONS:-128}
@@ -17,7 +18,6 @@ THREADS=${THREADS:-2}
 INTERVAL=${INTERVAL:-5}
 WARMUP=${WARMUP:-20}             # seconds left out of the RSS statistics
 ACQUIRE_MS=${ACQUIRE_MS:-2000}      # database.acquire_timeout_ms
-PORT=${PORT:-3918}
 
 log() { printf 'bench-soak: %s\n' "$*" >&2; }
 
@@ -29,37 +29,22 @@ fi
 cargo build --release -q -p omnireports-api --bin omnireports
 bin=target/release/omnireports
 
-dir=$(mktemp -d /tmp/omnireports-soak.XXXXXX)
-server='' wrk_pid=''
-cleanup() {
-  if [[ -n $wrk_pid ]]; then kill "$wrk_pid" 2>/dev/null || true; fi
-  if [[ -n $server ]]; then kill "$server" 2>/dev/null || true; fi
-  scripts/pg.sh destroy "$dir/pg" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export DATABASE_URL OMNIREPORTS_CONFIG_DIR=/nonexistent
-DATABASE_URL=$(scripts/pg.sh start "$dir/pg")
-"$bin" migrate 2>/dev/null
-"$bin" demo >"$dir/demo.env" 2>/dev/null
+sandbox_cluster soak
+wrk_pid=''
+stop_wrk() { if [[ -n $wrk_pid ]]; then kill "$wrk_pid" 2>/dev/null || true; fi; sandbox_cleanup; }
+trap stop_wrk EXIT
 # The demo admin: exempt from the rate limit by permission, like a dashboard behind a proxy.
-SOAK_USER=$(sed -n 's/^DEMO_ADMIN_ID=//p' "$dir/demo.env")
-SOAK_TOKEN=$(sed -n 's/^DEMO_ADMIN_TOKEN=//p' "$dir/demo.env")
-export SOAK_USER SOAK_TOKEN
-
-OMNIREPORTS_DATABASE__MAX_SIZE=$POOL OMNIREPORTS_DATABASE__ACQUIRE_TIMEOUT_MS=$ACQUIRE_MS \
-  OMNIREPORTS_LOG__FILTER=warn \
-  "$bin" serve --bind "127.0.0.1:$PORT" 2>"$dir/server.log" &
-server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+sandbox_demo "$bin" 2>/dev/null
+export SOAK_USER=$DEMO_ADMIN_ID SOAK_TOKEN=$DEMO_ADMIN_TOKEN
+sandbox_serve "$bin" OMNIREPORTS_DATABASE__MAX_SIZE="$POOL" \
+  OMNIREPORTS_DATABASE__ACQUIRE_TIMEOUT_MS="$ACQUIRE_MS" OMNIREPORTS_LOG__FILTER=warn
+server=$SANDBOX_PID dir=$SANDBOX_DIR
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
 
 log "wrk -t$THREADS -c$CONNECTIONS -d${SOAK_SECONDS}s, pool $POOL, acquire timeout ${ACQUIRE_MS} ms, RSS every ${INTERVAL}s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SOAK_SECONDS}s" --timeout 30s -s scripts/bench/soak.lua \
-  "http://127.0.0.1:$PORT" >"$dir/wrk.out" &
+  "$SANDBOX_URL" >"$dir/wrk.out" &
 wrk_pid=$!
 samples=() started=$SECONDS
 while kill -0 "$wrk_pid" 2>/dev/null; do

@@ -1,20 +1,13 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a throwaway PostgreSQL cluster, which is
-# destroyed afterwards, also when a test fails or the run is interrupted.
+# destroyed afterwards, also when a test fails or the run is interrupted; then the dashboard in
+# a headless browser (skipped, and said so, without Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/sandbox.sh
 
 scripts/deps.sh
-dir=$(mktemp -d /tmp/omnireports-test.XXXXXX)
-cleanup() {
-  scripts/pg.sh destroy "$dir" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-DATABASE_URL=$(scripts/pg.sh start "$dir")
-export DATABASE_URL
+sandbox_cluster test
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
 scripts/browser-test.sh
