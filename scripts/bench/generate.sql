@@ -48,3 +48,5 @@ SELECT omnireports_recount();
 
 ALTER TABLE conversations ENABLE TRIGGER USER;
 VACUUM ANALYZE;
+-- Write the generated pages out now, not during the measurements.
+CHECKPOINT;
