@@ -36,7 +36,11 @@ end=$(date -u +%Y-%m-%dT23:59:59.999Z)
 cat <<MSG
 
 omnireports is starting on http://$bind with demo data (database: ${DATABASE_URL%%\?*}).
-Demo credentials are in $credentials. Try, in another terminal:
+Demo credentials are in $credentials.
+
+Dashboard: http://$bind/ (user id $DEMO_MANAGER_ID, token $DEMO_MANAGER_TOKEN)
+
+Or try, in another terminal:
 
   curl -s -H 'X-User-Id: $DEMO_MANAGER_ID' -H 'X-Auth-Token: $DEMO_MANAGER_TOKEN' \\
     'http://$bind/api/v1/livechat/analytics/dashboards/conversations-by-department?start=$start&end=$end'
