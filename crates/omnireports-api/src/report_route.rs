@@ -34,34 +34,8 @@ pub async fn serve(
     state: web::Data<AppState>,
     report: Arc<dyn Report>,
 ) -> Result<HttpResponse, ApiError> {
-    let (user_id, token) = credentials(&req).ok_or(ApiError::Unauthorized)?;
-    let days = state.login_expiration_days;
-    let caller = user_id.clone();
-    let versioned = state.report_cache.is_enabled();
-    let (access, version) = state
-        .auth_db
-        .run(move |conn| {
-            let access = load_access(conn, &user_id, &token, days)?;
-            // Read with the credentials: no extra round trip on the way to a cached answer.
-            let version = match (&access, versioned) {
-                (Access::Allowed { .. }, true) => Some(omnireports_db::data_version(conn)?),
-                _ => None,
-            };
-            Ok((access, version))
-        })
-        .await?;
-    if matches!(access, Access::Allowed { .. } | Access::Forbidden) {
-        crate::telemetry::record_user(&req, &caller);
-    }
-    let (bypass_rate_limit, restriction) = match access {
-        Access::Anonymous => return Err(ApiError::Unauthorized),
-        Access::Forbidden => return Err(ApiError::Forbidden),
-        Access::Allowed {
-            bypass_rate_limit,
-            restriction,
-        } => (bypass_rate_limit, restriction),
-    };
-    let rate_limit = match bypass_rate_limit {
+    let caller = authorize(&req, &state).await?;
+    let rate_limit = match caller.bypass_rate_limit {
         true => None,
         false => count_call(&state, &req, report.name())?,
     };
@@ -70,9 +44,9 @@ pub async fn serve(
     let request = ReportRequest {
         range: validated.range,
         sort: validated.sort.unwrap_or_else(|| report.default_sort()),
-        restriction,
+        restriction: caller.restriction,
     };
-    let body = match version {
+    let body = match caller.version {
         Some(version) => cached_answer(&state, report, request, version).await?,
         None => {
             let body = state
@@ -83,6 +57,53 @@ pub async fn serve(
         }
     };
     Ok(respond(body, rate_limit))
+}
+
+/// A caller allowed to read reports.
+#[derive(Debug)]
+struct Caller {
+    bypass_rate_limit: bool,
+    restriction: Restriction,
+    /// The data version seen with the credentials, when answers are cached.
+    version: Option<i64>,
+}
+
+/// 401 or 403, else who is calling. The data version is read in the same database call: no
+/// extra round trip on the way to a cached answer.
+async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    let (user_id, token) = credentials(req).ok_or(ApiError::Unauthorized)?;
+    let days = state.login_expiration_days;
+    let caller = user_id.clone();
+    let versioned = state.report_cache.is_enabled();
+    let (access, version) = state
+        .auth_db
+        .run(move |conn| {
+            let access = load_access(conn, &user_id, &token, days)?;
+            let version = match (&access, versioned) {
+                (Access::Allowed { .. }, true) => Some(omnireports_db::data_version(conn)?),
+                _ => None,
+            };
+            Ok((access, version))
+        })
+        .await?;
+    match access {
+        Access::Anonymous => Err(ApiError::Unauthorized),
+        Access::Forbidden => {
+            crate::telemetry::record_user(req, &caller);
+            Err(ApiError::Forbidden)
+        }
+        Access::Allowed {
+            bypass_rate_limit,
+            restriction,
+        } => {
+            crate::telemetry::record_user(req, &caller);
+            Ok(Caller {
+                bypass_rate_limit,
+                restriction,
+                version,
+            })
+        }
+    }
 }
 
 /// The answer computed at `version` if the cache has it; else computes it and keeps it when
