@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-fn resource(path: &str, asset: &'static Asset) -> actix_web::Resource {
+fn resource(path: &str, asset: &'static Asset) -> impl actix_web::dev::HttpServiceFactory {
     crate::get_only(path, web::get().to(move || async move { serve(asset) }))
 }
 

@@ -8,6 +8,7 @@ pub mod demo;
 mod limits;
 mod metrics;
 pub mod openapi;
+mod panics;
 mod rate_limit;
 mod report_cache;
 mod report_route;
@@ -144,10 +145,15 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 }
 
 /// A path answering `GET` with `route`, and any other method with the 405 envelope.
-pub(crate) fn get_only(path: &str, route: actix_web::Route) -> actix_web::Resource {
+pub(crate) fn get_only(
+    path: &str,
+    route: actix_web::Route,
+) -> impl actix_web::dev::HttpServiceFactory {
+    // Per resource, after routing: the request can then be kept for the 500 of a panic.
     web::resource(path)
         .route(route)
         .default_service(web::to(method_not_allowed))
+        .wrap(from_fn(panics::catch_panic))
 }
 
 /// The 405 envelope, with the `Allow` header RFC 9110 requires.
