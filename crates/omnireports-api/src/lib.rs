@@ -48,6 +48,8 @@ pub struct AppState {
     pub cors: CorsSettings,
     pub metrics: metrics::Metrics,
     pub report_cache: report_cache::ReportCache,
+    /// The OpenAPI description of `registry`, serialized once.
+    pub openapi_json: web::Bytes,
 }
 
 impl AppState {
@@ -74,10 +76,16 @@ impl AppState {
             }
             None => primary.clone(),
         };
+        let registry = Registry::builtin();
+        let openapi_json = openapi::document(&registry)
+            .to_pretty_json()
+            .expect("the OpenAPI description serializes")
+            .into();
         Self {
             auth_db: primary,
             reports_db,
-            registry: Registry::builtin(),
+            registry,
+            openapi_json,
             rate_limiter: RateLimiter::new(settings.rate_limit),
             timezone: settings.timezone,
             login_expiration_days: settings.auth.login_expiration_days,
@@ -131,13 +139,10 @@ fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResp
 }
 
 /// The OpenAPI description of this server's routes.
-async fn openapi_json(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let json = openapi::document(&state.registry)
-        .to_pretty_json()
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
+async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
-        .body(json))
+        .body(state.openapi_json.clone())
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
