@@ -1,5 +1,5 @@
-//! Faults, run against the real `omnireports` binary: PostgreSQL going away and coming back,
-//! overload, SIGTERM with a request in flight, and imports killed with SIGKILL.
+//! The real `omnireports` binary: PostgreSQL going away and coming back, overload, SIGTERM with
+//! a request in flight, imports killed with SIGKILL, and what the server logs.
 //!
 //! The database-fault tests each run their own PostgreSQL cluster (`scripts/pg.sh`); the
 //! killed-import test uses a database of `DATABASE_URL` like the other tests. They run one at a
@@ -8,6 +8,7 @@
 mod support;
 
 mod killed_import;
+mod logs;
 mod outage;
 mod overload;
 mod shutdown;

@@ -205,6 +205,11 @@ pub struct Server {
 impl Server {
     /// Starts the server and waits until `/health` answers (the database may be down).
     pub fn start(database_url: &str, limits: &Limits) -> Self {
+        Self::start_with(database_url, limits, &[])
+    }
+
+    /// The same with more settings (`OMNIREPORTS_*` variables), which win over the defaults.
+    pub fn start_with(database_url: &str, limits: &Limits, settings: &[(&str, &str)]) -> Self {
         let addr = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port");
@@ -217,6 +222,7 @@ impl Server {
             .env("OMNIREPORTS_LOG__FILTER", "warn")
             .env_remove("RUST_LOG")
             .envs(limits.env())
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("reopen the log file"))
             .spawn()
@@ -244,6 +250,11 @@ impl Server {
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("poll the server").is_none()
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).expect("read the server log")
     }
 
     /// Sends SIGTERM, as a service manager does to stop the server.
