@@ -97,19 +97,19 @@ impl Metrics {
             .inc();
     }
 
-    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    fn observe(&self, route: String, method: String, status: u16, seconds: f64) {
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+            })
+            .observe(seconds);
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_owned(),
-                method: method.to_owned(),
+                route,
+                method,
                 status,
             })
             .inc();
-        self.latency
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-            })
-            .observe(seconds);
     }
 
     /// The text exposition, with the import totals when the database gave them.
@@ -133,13 +133,14 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
     let response = next.call(req).await?;
     if let Some(state) = state {
-        let route = response.request().match_pattern();
+        let request = response.request();
         state.metrics.observe(
-            route.as_deref().unwrap_or(UNMATCHED),
-            &method,
+            request
+                .match_pattern()
+                .unwrap_or_else(|| UNMATCHED.to_owned()),
+            request.method().as_str().to_owned(),
             response.status().as_u16(),
             started.elapsed().as_secs_f64(),
         );
