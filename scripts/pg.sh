@@ -11,7 +11,8 @@
 # `omnireports`, trust auth, listening on 127.0.0.1 only, on the first free
 # port from 54329 up (remembered and reused across restarts while free).
 # Durability is switched off (fsync, full_page_writes, ...): the data is
-# disposable. Progress and errors go to stderr.
+# disposable. PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sets
+# shared_buffers when a cluster is created. Progress and errors go to stderr.
 #
 # Why the root/postgres dance:
 #   PostgreSQL refuses to run as root (initdb, pg_ctl and postgres all check),
@@ -199,7 +200,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
-shared_buffers = 128MB
+shared_buffers = ${PG_SHARED_BUFFERS:-128MB}
 EOF
 }
 

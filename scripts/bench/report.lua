@@ -1,6 +1,7 @@
 -- wrk script: GET one report with the bench user's credentials.
 -- BENCH_PATH: the path; BENCH_RANGE: "START/END" (fixed) or "random" (a new range per request,
--- up to one year, within the past year).
+-- up to one year, within the past year); BENCH_THINK_MS: a pause before each request of a
+-- connection (default 0), to measure latency at a steady load below saturation.
 local path = os.getenv("BENCH_PATH")
 local range = os.getenv("BENCH_RANGE") or "random"
 wrk.headers["X-User-Id"] = os.getenv("BENCH_USER")
@@ -9,6 +10,8 @@ wrk.headers["X-Auth-Token"] = os.getenv("BENCH_TOKEN")
 local function iso(ms)
   return os.date("!%Y-%m-%dT%H:%M:%S", math.floor(ms / 1000)) .. string.format(".%03dZ", ms % 1000)
 end
+
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
 
 local fixed
 if range ~= "random" then
@@ -34,6 +37,13 @@ function request()
   local length = math.random(0, year_ms - 1)
   local start = now_ms - year_ms + math.random(0, year_ms - length)
   return wrk.format("GET", path .. "?start=" .. iso(start) .. "&end=" .. iso(start + length))
+end
+
+-- Defined only when pacing: wrk checks whether the script has a delay().
+if think > 0 then
+  function delay()
+    return think
+  end
 end
 
 function done(summary, latency, requests)
