@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod aggregates;
 mod check;
 mod copy_text;
 mod error;
@@ -104,7 +105,11 @@ fn import_file(
     let staged = load::stage(conn, file, options.skip_invalid, &bar)?;
     let reading = started.elapsed();
     bar.writing(staged.rows);
+    let rebuild = file.collection == "rocketchat_room" && aggregates::defer(conn)?;
     let upserted = staging::upsert(conn, file.collection)?;
+    if rebuild {
+        aggregates::rebuild(conn)?;
+    }
     bar.finish(staged.read);
     let (inserted, updated) = (upserted.inserted as u64, upserted.updated as u64);
     Ok(CollectionSummary {

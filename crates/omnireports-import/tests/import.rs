@@ -700,3 +700,82 @@ fn a_killed_import_leaves_the_database_as_before() {
         40_006
     );
 }
+
+/// Every report, unrestricted and as a monitor of unit1, over ranges with sub-second and
+/// mid-hour edges: the aggregates' answer next to the plain GROUP BY's.
+fn aggregates_and_plain(conn: &mut PgConnection) -> (String, String) {
+    let (mut fast, mut plain) = (String::new(), String::new());
+    for (start, end) in [
+        ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+        ("2026-01-03T05:30:00Z", "2026-01-20T17:45:12.345Z"),
+        ("2025-12-15T00:00:00Z", "2026-01-15T00:00:00.001Z"),
+    ] {
+        for restriction in [Restriction::None, Restriction::Units(vec!["unit1".into()])] {
+            let request = ReportRequest {
+                range: DateRange {
+                    start: start.parse().unwrap(),
+                    end: end.parse().unwrap(),
+                },
+                sort: Sort(Vec::new()),
+                restriction,
+            };
+            for report in Registry::builtin().iter() {
+                let body = report.compute(conn, &request).unwrap();
+                fast.push_str(&serde_json::to_string(&body).unwrap());
+                let body = report.compute_naive(conn, &request).unwrap();
+                plain.push_str(&serde_json::to_string(&body).unwrap());
+            }
+        }
+    }
+    (fast, plain)
+}
+
+fn table_oid(conn: &mut PgConnection) -> i64 {
+    count(
+        conn,
+        "SELECT 'agg_agent_scoped'::regclass::oid::bigint AS n",
+    )
+}
+
+#[test]
+fn a_first_import_rebuilds_the_aggregates_and_later_ones_maintain_them() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    // A read-only role that may read one aggregate table must keep that right.
+    let reader = format!("{}_reader", db.name());
+    diesel::sql_query(format!("CREATE ROLE {reader}"))
+        .execute(conn)
+        .unwrap();
+    diesel::sql_query(format!("GRANT SELECT ON agg_agent_scoped TO {reader}"))
+        .execute(conn)
+        .unwrap();
+    let dir = written(&fixtures::sample(), Encoding::Relaxed);
+    many_rooms(dir.path(), 2_000);
+
+    // More new rooms than existing ones: one rebuild, which swaps in new tables.
+    let before = table_oid(conn);
+    run(conn, dir.path()).unwrap();
+    assert_ne!(table_oid(conn), before, "the first import did not rebuild");
+    let (fast, plain) = aggregates_and_plain(conn);
+    assert_eq!(fast, plain);
+    let readable = format!(
+        "SELECT has_table_privilege('{reader}', 'agg_agent_scoped', 'SELECT')::int::bigint AS n"
+    );
+    assert_eq!(count(conn, &readable), 1);
+
+    // 100 new rooms over 2,006: the triggers keep the same tables.
+    let before = table_oid(conn);
+    many_rooms(dir.path(), 2_100);
+    let summary = run(conn, dir.path()).unwrap();
+    assert_eq!(summary.collection("rocketchat_room").unwrap().inserted, 100);
+    assert_eq!(table_oid(conn), before, "a small import rebuilt");
+    let (fast, plain) = aggregates_and_plain(conn);
+    assert_eq!(fast, plain);
+
+    diesel::sql_query(format!("DROP OWNED BY {reader}"))
+        .execute(conn)
+        .unwrap();
+    diesel::sql_query(format!("DROP ROLE {reader}"))
+        .execute(conn)
+        .unwrap();
+}

@@ -1,0 +1,43 @@
+//! How an import keeps the conversation aggregates (migration `bulk_aggregates`): per
+//! statement by the triggers, like any write, or, when the import brings at least as many new
+//! rooms as the database already holds (a first import), by one rebuild before the commit,
+//! which fills the tables anew and indexes them once instead of upserting bucket by bucket.
+
+use crate::error::{Context as _, ImportError};
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+#[derive(QueryableByName)]
+struct Rooms {
+    #[diesel(sql_type = BigInt)]
+    existing: i64,
+    #[diesel(sql_type = BigInt)]
+    new: i64,
+}
+
+/// Whether the staged rooms should be aggregated by a rebuild. If so, the triggers are told to
+/// skip this transaction's writes, and [`rebuild`] must run before it commits.
+pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
+    let rooms: Rooms = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM conversations) AS existing,
+                (SELECT count(DISTINCT s.id) FROM import_conversations s
+                  WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = s.id)) AS new",
+    )
+    .get_result(conn)
+    .context("counting new rooms")?;
+    let bulk = rooms.new > 0 && rooms.new >= rooms.existing;
+    if bulk {
+        conn.batch_execute("SET LOCAL omnireports.defer_aggregates = on")
+            .context("deferring the aggregates")?;
+    }
+    Ok(bulk)
+}
+
+/// Rebuilds every aggregate from the conversations, ending the deferral.
+pub(crate) fn rebuild(conn: &mut PgConnection) -> Result<(), ImportError> {
+    conn.batch_execute(
+        "SET LOCAL omnireports.defer_aggregates = off; SELECT omnireports_rebuild_aggregates();",
+    )
+    .context("rebuilding the aggregates")
+}
