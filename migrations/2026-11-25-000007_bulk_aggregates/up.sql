@@ -6,7 +6,10 @@
 -- per-statement maintenance of its writes to conversations, and must call
 -- omnireports_rebuild_aggregates() before it commits. The rebuild fills fresh copies of the
 -- tables from all conversations and swaps them in, so concurrent readers keep reading the old
--- tables until the commit and wait only for the swap itself.
+-- tables until the commit and wait only for the swap itself. It holds off other writers of
+-- conversations (SHARE lock) until the commit: their trigger updates would go to the old
+-- tables. A deferring transaction takes that lock before its first write, so that it never
+-- waits for a writer that waits for it (on the data_version row).
 
 DROP FUNCTION omnireports_aggregate_sql(text);
 
@@ -82,6 +85,7 @@ DECLARE
     statement text;
     grant_row record;
 BEGIN
+    LOCK TABLE conversations IN SHARE MODE;
     FOREACH t IN ARRAY tables LOOP
         EXECUTE format('CREATE TABLE %I (LIKE %I)', t || '_fresh', t);
     END LOOP;

@@ -16,8 +16,10 @@ struct Rooms {
     new: i64,
 }
 
-/// Whether the staged rooms should be aggregated by a rebuild. If so, the triggers are told to
-/// skip this transaction's writes, and [`rebuild`] must run before it commits.
+/// Whether the staged rooms should be aggregated by a rebuild. If so, other writers of
+/// conversations are held off until the commit (the rebuild would lose their trigger updates),
+/// the triggers are told to skip this transaction's writes, and [`rebuild`] must run before it
+/// commits.
 pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
     let rooms: Rooms = diesel::sql_query(
         "SELECT (SELECT count(*) FROM conversations) AS existing,
@@ -28,8 +30,10 @@ pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
     .context("counting new rooms")?;
     let bulk = rooms.new > 0 && rooms.new >= rooms.existing;
     if bulk {
-        conn.batch_execute("SET LOCAL omnireports.defer_aggregates = on")
-            .context("deferring the aggregates")?;
+        conn.batch_execute(
+            "LOCK TABLE conversations IN SHARE MODE; SET LOCAL omnireports.defer_aggregates = on",
+        )
+        .context("deferring the aggregates")?;
     }
     Ok(bulk)
 }

@@ -628,6 +628,16 @@ fn a_truncated_bson_file_stops_even_with_skip_invalid() {
     assert_eq!(count(conn, "SELECT count(*) AS n FROM users"), 0);
 }
 
+/// Whether an import into `db` is writing its rooms into conversations right now.
+fn upserting_rooms(conn: &mut PgConnection, db: &TestDatabase) -> bool {
+    let busy = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{}' AND state = 'active' \
+         AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO conversations%'",
+        db.name()
+    );
+    count(conn, &busy) > 0
+}
+
 /// Set in the child process of [`a_killed_import_leaves_the_database_as_before`].
 const CHILD: &str = "OMNIREPORTS_IMPORT_TEST_CHILD";
 
@@ -669,13 +679,8 @@ fn a_killed_import_leaves_the_database_as_before() {
         .spawn()
         .unwrap();
     // Wait until the child writes conversations inside its transaction, then SIGKILL it.
-    let busy = format!(
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{}' AND state = 'active' \
-         AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO conversations%'",
-        db.name()
-    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while count(conn, &busy) == 0 {
+    while !upserting_rooms(conn, &db) {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the import ended before it could be killed"
@@ -778,4 +783,38 @@ fn a_first_import_rebuilds_the_aggregates_and_later_ones_maintain_them() {
     diesel::sql_query(format!("DROP ROLE {reader}"))
         .execute(conn)
         .unwrap();
+}
+
+#[test]
+fn a_writer_during_a_rebuilding_import_waits_for_it_and_is_counted() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let dir = written(&fixtures::sample(), Encoding::Relaxed);
+    many_rooms(dir.path(), 40_000);
+    let (url, path) = (db.url().to_owned(), dir.path().to_owned());
+    let importer =
+        std::thread::spawn(move || omnireports_import::import_url(&url, &path, Options::default()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !upserting_rooms(conn, &db) && !importer.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never reached its upsert"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // Another tool writes a room with plain SQL while the import is about to rebuild: it waits
+    // for the import's commit, then its triggers count it in the rebuilt tables.
+    diesel::sql_query(
+        "INSERT INTO conversations (id, ts, department_id, tags) \
+         VALUES ('w1', '2026-01-05T10:30:00.5Z', 'dep1', '{vip}')",
+    )
+    .execute(&mut db.connect())
+    .unwrap();
+    importer.join().unwrap().unwrap();
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM conversations"),
+        40_001
+    );
+    let (fast, plain) = aggregates_and_plain(conn);
+    assert_eq!(fast, plain);
 }
