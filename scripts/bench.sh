@@ -23,9 +23,10 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >&2
 fi
 cargo build --release -p omnireports-api --bin omnireports >&2
-cargo build --release -p omnireports-analytics --example baseline >&2
+cargo build --release -p omnireports-analytics --example baseline --example ranges >&2
 bin=target/release/omnireports
 baseline=target/release/examples/baseline
+ranges_bin=target/release/examples/ranges
 
 dir=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
 server=''
@@ -111,6 +112,8 @@ done
 
 log "timing the plain GROUP BY in-process (median of $RUNS)"
 baseline_out=$("$baseline" "$DATABASE_URL" "$RUNS" "${ranges[one-year]}" "${ranges[one-month]}")
+log "timing every report in-process over 1000 ranges spread over the year"
+ranges_out=$("$ranges_bin" "$DATABASE_URL" 1000)
 
 log "timing writes of 100000 conversations with and without the aggregates"
 # write_ms on|off TS_EXPRESSION: median of 3 single-statement inserts of 100000 rows, rolled back.
@@ -165,3 +168,4 @@ write_line() {
 write_line "insert 100000 new (ts in the last hour)" "$with_ms" "$without_ms"
 write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$spread_without_ms"
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
+printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"

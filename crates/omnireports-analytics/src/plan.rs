@@ -1,5 +1,7 @@
 //! Splits `[start, end)` into pieces whose counts add up exactly to the raw count: whole
-//! month, day and hour buckets of the aggregate tables, and raw rows for partial hours.
+//! month, week, day, six-hour and hour buckets of the aggregate tables, and raw rows for
+//! partial hours. Each level tiles the buckets of the level above it, so a range reads at most
+//! a few buckets of each level at each edge.
 
 use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, TimeZone, Utc};
 
@@ -12,6 +14,10 @@ pub enum Level {
     Hour = 0,
     Day = 1,
     Month = 2,
+    /// 00:00–06:00, 06:00–12:00, 12:00–18:00 and 18:00–24:00.
+    SixHours = 3,
+    /// Days 1–7, 8–14, 15–21, 22–28 and 29 to the end of a month (none in a 28-day February).
+    Week = 4,
 }
 
 /// A signed part of the range: the range's count is `Σ sign × count(piece)`.
@@ -24,9 +30,18 @@ pub struct Piece {
 }
 
 const HOUR: Duration = Duration::hours(1);
+const SIX_HOURS: Duration = Duration::hours(6);
+const DAY: Duration = Duration::days(1);
+const WEEK: Duration = Duration::days(7);
 
 /// Coarsest first; below the last level come raw rows.
-const LEVELS: [Level; 3] = [Level::Month, Level::Day, Level::Hour];
+const LEVELS: [Level; 5] = [
+    Level::Month,
+    Level::Week,
+    Level::Day,
+    Level::SixHours,
+    Level::Hour,
+];
 
 /// The pieces of `[start, end)`; empty when `start >= end`.
 pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Piece> {
@@ -94,8 +109,10 @@ fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece
 fn floor(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => t,
-        Level::Hour => floor_hour(t),
-        Level::Day => floor_day(t),
+        Level::Hour => truncate(t, HOUR),
+        Level::SixHours => truncate(t, SIX_HOURS),
+        Level::Day => truncate(t, DAY),
+        Level::Week => floor_week(t),
         Level::Month => floor_month(t),
     }
 }
@@ -115,20 +132,31 @@ fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => start,
         Level::Hour => start + HOUR,
-        Level::Day => start + Duration::days(1),
-        Level::Month => match start.month() {
-            12 => month_start(start.year() + 1, 1),
-            month => month_start(start.year(), month + 1),
-        },
+        Level::SixHours => start + SIX_HOURS,
+        Level::Day => start + DAY,
+        Level::Week => next_month(start).min(start + WEEK),
+        Level::Month => next_month(start),
     }
 }
 
-fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(HOUR).unwrap_or(t)
+/// UTC-aligned: days, six hours and hours start at multiples of their length since the epoch.
+fn truncate(t: DateTime<Utc>, unit: Duration) -> DateTime<Utc> {
+    t.duration_trunc(unit).unwrap_or(t)
 }
 
-fn floor_day(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(Duration::days(1)).unwrap_or(t)
+/// The week of `t`'s month holding `t`: its start day is 1, 8, 15, 22 or 29.
+fn floor_week(t: DateTime<Utc>) -> DateTime<Utc> {
+    let day = ((t.day() - 1) / 7 * 7 + 1).min(29);
+    let date = NaiveDate::from_ymd_opt(t.year(), t.month(), day).unwrap_or_default();
+    Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN))
+}
+
+/// The start of the month after the one holding `t`.
+fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
+    match t.month() {
+        12 => month_start(t.year() + 1, 1),
+        month => month_start(t.year(), month + 1),
+    }
 }
 
 fn month_start(year: i32, month: u32) -> DateTime<Utc> {
@@ -172,11 +200,52 @@ mod tests {
         p.lo <= bucket && bucket < p.hi
     }
 
+    /// How many aggregate buckets the pieces read (raw rows not counted).
+    fn buckets(pieces: &[Piece]) -> usize {
+        let mut count = 0;
+        for p in pieces.iter().filter(|p| p.level != Level::Rows) {
+            let mut t = p.lo;
+            while t < p.hi {
+                count += 1;
+                t = next(p.level, t);
+            }
+        }
+        count
+    }
+
     #[test]
     fn ui_year_range_reads_few_buckets() {
         let pieces = plan(at("2025-11-26T00:00:00Z"), at("2026-11-25T23:59:59.999Z"));
-        assert!(pieces.len() <= 6, "{pieces:?}");
-        assert!(pieces.iter().all(|p| p.level != Level::Hour), "{pieces:?}");
+        assert!(buckets(&pieces) <= 20, "{pieces:?}");
+        let finest = [Level::Hour, Level::SixHours];
+        assert!(
+            pieces.iter().all(|p| !finest.contains(&p.level)),
+            "{pieces:?}"
+        );
+    }
+
+    #[test]
+    fn any_range_reads_few_buckets_per_key() {
+        // Starts every 7 h 13 min 17.5 s over a year, each with lengths from 1 ms to a year.
+        let year = Duration::days(365);
+        let mut start = at("2025-01-01T00:00:00Z");
+        let mut most = 0;
+        while start < at("2026-01-01T00:00:00Z") {
+            for length in [
+                1,
+                3_600_001,
+                86_399_999,
+                302_400_000,
+                1_300_000_000,
+                15_000_000_000,
+            ] {
+                let end = start + Duration::milliseconds(length).min(year);
+                most = most.max(buckets(&plan(start, end)));
+            }
+            start += Duration::milliseconds(26_000_000 - 2_500);
+        }
+        // Months inside the range, then at each edge a few weeks, days, six hours and hours.
+        assert!(most <= 24, "{most}");
     }
 
     #[test]
@@ -200,6 +269,13 @@ mod tests {
             ("2025-12-31T23:20:00Z", "2026-03-01T00:40:00Z"),
             ("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"),
             ("2026-02-27T13:07:00Z", "2026-02-28T22:51:00Z"),
+            // Weeks of the month: a 28-day February has no fifth week, a leap one has a one-day
+            // fifth week, a 31-day month a three-day one.
+            ("2026-02-21T23:00:00Z", "2026-03-08T01:00:00Z"),
+            ("2024-02-20T05:30:00Z", "2024-03-01T00:00:00.001Z"),
+            ("2024-02-29T00:00:00Z", "2024-03-15T00:00:00Z"),
+            ("2026-01-28T18:00:00Z", "2026-02-01T06:00:00Z"),
+            ("2026-01-03T07:00:00Z", "2026-01-29T17:00:00Z"),
         ] {
             assert_exact(start, end);
         }

@@ -37,10 +37,14 @@ fn department() -> impl Strategy<Value = Department> {
     (0..6usize, units()).prop_map(|(id, ancestors)| Department { id, ancestors })
 }
 
-/// Offsets in ms within two days around the base, so edges fall inside hours and days.
+/// Offsets in ms mostly within two days around the base, so edges fall inside hours and days,
+/// and some within 20 days, so ranges also cut weeks (of the month) and months.
 fn conversation() -> impl Strategy<Value = NewConversation> {
     (
-        -86_400_000i64..86_400_000,
+        prop_oneof![
+            3 => -86_400_000i64..86_400_000,
+            1 => -1_728_000_000i64..1_728_000_000,
+        ],
         proptest::option::of(0..8usize),
         units(),
         proptest::option::of(prop_oneof![
@@ -115,8 +119,13 @@ fn query() -> impl Strategy<Value = Query> {
             -90_000_000i64..90_000_000,
             // Whole hours, to exercise aligned edges.
             (-25i64..25).prop_map(|h| h * 3_600_000),
+            -1_800_000_000i64..1_800_000_000,
         ],
-        prop_oneof![0i64..200_000_000, (0i64..50).prop_map(|h| h * 3_600_000)],
+        prop_oneof![
+            0i64..200_000_000,
+            (0i64..50).prop_map(|h| h * 3_600_000),
+            0i64..3_500_000_000,
+        ],
         proptest::option::of(units()),
         any::<bool>(),
     )
