@@ -135,8 +135,30 @@ SQL
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
 }
+# single_ms on|off: median of 3 runs of 2000 one-row INSERT statements (ts over a year), as a
+# tool syncing rooms one by one would write them; the total per run, rolled back.
+single_ms() {
+  local triggers=$1 times=()
+  for _ in 1 2 3; do
+    times+=("$( {
+      echo 'BEGIN;'
+      [[ $triggers == off ]] && echo 'ALTER TABLE conversations DISABLE TRIGGER USER;'
+      echo 'SELECT clock_timestamp() AS started \gset'
+      for i in $(seq 2000); do
+        echo "INSERT INTO conversations (id, ts, department_id, source_type, served_by_id, tags)" \
+          "VALUES ('single$i', now() - interval '$(( i * 15767 % 31536000 )) seconds'," \
+          "'dep$(( 1 + i % 60 ))', 'widget', 'agent$(( 1 + i % 50 ))', '{billing}');"
+      done
+      echo "SELECT extract(epoch FROM clock_timestamp() - :'started') * 1000;"
+      echo 'ROLLBACK;'
+    } | psql "$DATABASE_URL" -qAt | tail -1)")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+}
 recent="now() - random() * interval '1 hour'"
 spread="now() - random() * interval '365 days'"
+single_with_ms=$(single_ms on)
+single_without_ms=$(single_ms off)
 with_ms=$(write_ms on "$recent")
 without_ms=$(write_ms off "$recent")
 spread_with_ms=$(write_ms on "$spread")
@@ -167,5 +189,6 @@ write_line() {
 }
 write_line "insert 100000 new (ts in the last hour)" "$with_ms" "$without_ms"
 write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$spread_without_ms"
+write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_without_ms"
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
 printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"
