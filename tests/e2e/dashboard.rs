@@ -58,6 +58,34 @@ fn static_files_are_served_with_their_content_types() {
 }
 
 #[test]
+fn unchanged_files_revalidate_with_a_bodiless_304() {
+    let app = TestApp::new();
+    let chart = "/static/vendor/chart.umd.min.js";
+    let first = app.get(chart, None);
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    // Each file has its own tag.
+    let other = app.get("/static/dashboard.js", None);
+    assert!(other.header("etag").is_some_and(|tag| tag != etag));
+
+    for validator in [
+        etag.clone(),
+        format!("\"other\", {etag}"),
+        format!("W/{etag}"),
+        "*".into(),
+    ] {
+        let again = app.request("GET", chart, &[("If-None-Match", &validator)]);
+        assert_eq!(again.status, 304, "{validator}");
+        assert_eq!(again.text, "", "{validator}");
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        assert_eq!(again.header("cache-control"), Some("no-cache"));
+    }
+    // Another version of the file, or another file's tag: the whole file again.
+    let stale = app.request("GET", chart, &[("If-None-Match", "\"stale\"")]);
+    assert_eq!((stale.status, stale.text.len()), (200, first.text.len()));
+}
+
+#[test]
 fn other_static_paths_keep_the_json_404() {
     let app = TestApp::new();
     for path in [

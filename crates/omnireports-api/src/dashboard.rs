@@ -2,8 +2,11 @@
 //! the server stays a single file. Only `/` and the listed `/static/…` paths exist; everything
 //! else keeps the API's JSON 404, and another method on these paths gets the 405 envelope.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::{self, EntityTag, IfNoneMatch};
+use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
 
 /// One embedded file, served at `/static/<path>`.
 struct Asset {
@@ -60,15 +63,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn resource(path: &str, asset: &'static Asset) -> impl actix_web::dev::HttpServiceFactory {
-    crate::get_only(path, web::get().to(move || async move { serve(asset) }))
+    let etag = etag(asset.body);
+    crate::get_only(
+        path,
+        web::get().to(move |request: HttpRequest| {
+            let etag = etag.clone();
+            async move { serve(asset, etag, &request) }
+        }),
+    )
 }
 
-/// `no-cache`: the paths are not versioned, so a new binary's files must win at once.
-fn serve(asset: &Asset) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(asset.content_type)
+/// A strong validator from the content: the same bytes, in this or another build, give the
+/// same tag.
+fn etag(body: &[u8]) -> EntityTag {
+    EntityTag::new_strong(URL_SAFE_NO_PAD.encode(&Sha256::digest(body)[..16]))
+}
+
+/// `no-cache`: the paths are not versioned, so a new binary's files must win at once; the
+/// browser revalidates with `If-None-Match` and gets a bodiless 304 while they are unchanged.
+fn serve(asset: &Asset, etag: EntityTag, request: &HttpRequest) -> HttpResponse {
+    let unchanged = match request.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&etag)),
+        None => false,
+    };
+    let mut response = match unchanged {
+        true => HttpResponse::NotModified(),
+        false => HttpResponse::Ok(),
+    };
+    response
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(header::ETag(etag))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .body(asset.body)
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
+    match unchanged {
+        true => response.finish(),
+        false => response.content_type(asset.content_type).body(asset.body),
+    }
 }
