@@ -114,6 +114,7 @@ log "timing the plain GROUP BY in-process (median of $RUNS)"
 baseline_out=$("$baseline" "$DATABASE_URL" "$RUNS" "${ranges[one-year]}" "${ranges[one-month]}")
 log "timing every report in-process over 1000 ranges spread over the year"
 ranges_out=$("$ranges_bin" "$DATABASE_URL" 1000)
+monitor_out=$("$ranges_bin" "$DATABASE_URL" 1000 bench-unit)
 
 log "timing writes of 100000 conversations with and without the aggregates"
 # write_ms on|off TS_EXPRESSION: median of 3 single-statement inserts of 100000 rows, rolled back.
@@ -192,3 +193,4 @@ write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$sprea
 write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_without_ms"
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
 printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"
+printf '\nThe same as a monitor of bench-unit (12 of the 60 departments):\n%s\n' "$monitor_out"

@@ -1,9 +1,10 @@
 //! Times every report answered from the aggregates (`compute`) over many ranges spread over the
 //! past year, in this one process: the answer time without HTTP or concurrent load.
 //!
-//! Usage: `ranges DATABASE_URL COUNT`. The ranges are the same on every run (a low-discrepancy
-//! sequence): up to one year long, with millisecond edges, ending by now. Prints one line per
-//! report: `report p50_ms p99_ms max_ms`.
+//! Usage: `ranges DATABASE_URL COUNT [UNIT...]`. The ranges are the same on every run (a
+//! low-discrepancy sequence): up to one year long, with millisecond edges, ending by now. With
+//! units, the reports are restricted as for a livechat-monitor of those units. Prints one line
+//! per report: `report p50_ms p99_ms max_ms`.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::connection::SimpleConnection;
@@ -15,8 +16,12 @@ use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, count] = args.as_slice() else {
-        return Err("usage: ranges DATABASE_URL COUNT".into());
+    let [url, count, units @ ..] = args.as_slice() else {
+        return Err("usage: ranges DATABASE_URL COUNT [UNIT...]".into());
+    };
+    let restriction = match units {
+        [] => Restriction::None,
+        units => Restriction::Units(units.to_vec()),
     };
     let ranges = ranges(
         count.parse()?,
@@ -31,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let request = ReportRequest {
                 range: *range,
                 sort: report.default_sort(),
-                restriction: Restriction::None,
+                restriction: restriction.clone(),
             };
             let started = Instant::now();
             report.compute(conn, &request)?;
