@@ -15,7 +15,9 @@ use std::sync::LazyLock;
 pub(crate) struct Dimension {
     /// Aggregate table without department scope, used when the caller is unrestricted.
     pub table: &'static str,
-    /// The same with `department_id` and `department_ancestors`, for restricted callers.
+    /// The same with `department_id` and `department_ancestors`, for restricted callers. A
+    /// table of its own (not `table`) is keyed scope first (migration `scope_first`), so a
+    /// restricted query reads only the buckets of the scopes it may see.
     pub scoped_table: &'static str,
     /// (aggregate column, expression over `c`, a `conversations` row, and `t`, its tags).
     pub keys: &'static [(&'static str, &'static str)],
@@ -41,27 +43,43 @@ fn visible(alias: &str) -> String {
 pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) -> String {
     let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
+    let aggregated = format!("{}, a.n * p.sign AS n", aggregated.join(", "));
     let raw: Vec<String> = dimension
         .keys
         .iter()
         .map(|(column, expression)| format!("{expression} AS {column}"))
         .collect();
-    let (table, filter_a, filter_c) = match restricted {
-        true => (
-            dimension.scoped_table,
-            format!(" AND {}", visible("a")),
+    let scope_first = restricted && dimension.scoped_table != dimension.table;
+    let (buckets, filter_c) = match (restricted, scope_first) {
+        (false, _) => (
+            whole_buckets(dimension.table, &aggregated, ""),
+            String::new(),
+        ),
+        (true, false) => (
+            whole_buckets(
+                dimension.scoped_table,
+                &aggregated,
+                &format!(" AND {}", visible("a")),
+            ),
             format!(" AND {}", visible("c")),
         ),
-        false => (dimension.table, String::new(), String::new()),
+        (true, true) => (
+            scoped_buckets(dimension.scoped_table, &aggregated),
+            format!(" AND {}", visible("c")),
+        ),
     };
-    // Each piece is its own index range scan: LATERAL … OFFSET 0 keeps PostgreSQL from
-    // flattening the pieces into one join that it might answer with a full scan.
+    let scopes = match scope_first {
+        // Every conversation has a month row in agg_department: its scopes are all there.
+        true => format!(
+            ", scopes AS (SELECT DISTINCT a.department_id, a.department_ancestors \
+             FROM agg_department a WHERE a.level = 2 AND {})",
+            visible("a")
+        ),
+        false => String::new(),
+    };
     format!(
-        "{PIECES}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
-           SELECT x.* FROM p CROSS JOIN LATERAL (\
-             SELECT {aggregated}, a.n * p.sign AS n FROM {table} a \
-             WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter_a} \
-             OFFSET 0) AS x \
+        "{PIECES}{scopes}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
+           {buckets} \
            UNION ALL \
            SELECT y.* FROM p CROSS JOIN LATERAL (\
              SELECT {raw}, p.sign AS n FROM conversations c{joins} \
@@ -69,9 +87,43 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
              OFFSET 0) AS y\
          ) AS x GROUP BY {columns} HAVING sum(n) <> 0) {select}",
         columns = columns.join(", "),
-        aggregated = aggregated.join(", "),
         raw = raw.join(", "),
         joins = dimension.raw_joins,
+    )
+}
+
+/// The whole buckets of every piece, each piece its own index range scan: LATERAL … OFFSET 0
+/// keeps PostgreSQL from flattening the pieces into one join that it might answer with a full
+/// scan.
+fn whole_buckets(table: &str, aggregated: &str, filter: &str) -> String {
+    format!(
+        "SELECT x.* FROM p CROSS JOIN LATERAL (\
+           SELECT {aggregated} FROM {table} a \
+           WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter} \
+           OFFSET 0) AS x"
+    )
+}
+
+/// The whole buckets of every piece and visible scope, from a table keyed (level, department,
+/// ancestors, bucket, …): one index range scan each. Scopes without a department are read
+/// apart, since `=` never matches NULL.
+fn scoped_buckets(table: &str, aggregated: &str) -> String {
+    let read = |scopes: &str, department: &str| {
+        format!(
+            "SELECT x.* FROM p CROSS JOIN ({scopes}) AS s CROSS JOIN LATERAL (\
+               SELECT {aggregated} FROM {table} a \
+               WHERE p.level >= 0 AND a.level = p.level AND {department} \
+               AND a.department_ancestors = s.department_ancestors \
+               AND a.bucket >= p.lo AND a.bucket < p.hi OFFSET 0) AS x"
+        )
+    };
+    format!(
+        "{} UNION ALL {}",
+        read("SELECT * FROM scopes", "a.department_id = s.department_id"),
+        read(
+            "SELECT * FROM scopes WHERE department_id IS NULL",
+            "a.department_id IS NULL"
+        )
     )
 }
 
