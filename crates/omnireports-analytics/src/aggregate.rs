@@ -16,7 +16,7 @@ pub(crate) struct Dimension {
     /// Aggregate table without department scope, used when the caller is unrestricted.
     pub table: &'static str,
     /// The same with `department_id` and `department_ancestors`, for restricted callers. A
-    /// table of its own (not `table`) is keyed scope first (migration `scope_first`), so a
+    /// table of its own (not `table`) is keyed scope first (migration `aggregates_v2`), so a
     /// restricted query reads only the buckets of the scopes it may see.
     pub scoped_table: &'static str,
     /// (aggregate column, expression over `c`, a `conversations` row, and `t`, its tags).

@@ -1,4 +1,4 @@
-//! How an import keeps the conversation aggregates (migration `bulk_aggregates`): per
+//! How an import keeps the conversation aggregates (migration `aggregates_v2`): per
 //! statement by the triggers, like any write, or, when the import brings at least as many new
 //! rooms as the database already holds (a first import), by one rebuild before the commit,
 //! which fills the tables anew and indexes them once instead of upserting bucket by bucket.
