@@ -7,7 +7,8 @@
 --   the level below; `date_bin` on the absolute time replaces `date_trunc` on the UTC wall time.
 --   The trigger functions are static PL/pgSQL generated from omnireports_aggregate_sql(), so a
 --   session prepares their statements once instead of planning nine dynamic ones per write;
---   they run with enough work_mem to group bulk deltas in memory and without JIT.
+--   they run with enough work_mem to group bulk deltas in memory and without JIT. A later
+--   migration that changes omnireports_aggregate_sql() must generate them again.
 -- * Bulk: a transaction that sets `omnireports.defer_aggregates` to 'on' (SET LOCAL) skips the
 --   per-statement upkeep of its writes to conversations and must call
 --   omnireports_rebuild_aggregates() before it commits. The rebuild fills fresh copies of the
