@@ -2,6 +2,7 @@
 //! client address the rate limiter keys on.
 
 use crate::util::{last_hour, TestApp, REPORT};
+use diesel::RunQueryDsl;
 use omnireports_analytics::Registry;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -40,7 +41,8 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
 
 #[test]
 fn metrics_count_requests_per_route_and_status() {
-    let app = TestApp::new();
+    // No background folding: it would hold a connection now and then.
+    let app = TestApp::with(|settings| settings.aggregates.fold_interval_ms = 0);
     let manager = app.user(&["livechat-manager"]);
     let (start, end) = last_hour();
     for _ in 0..3 {
@@ -277,5 +279,48 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     assert_eq!(
         calls_before_429(&app, |i| format!("10.9.9.{i}, 203.0.113.5")),
         10
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn logged_changes(app: &TestApp) -> i64 {
+    diesel::sql_query("SELECT count(*) AS n FROM conversation_changes")
+        .get_result::<Count>(&mut app.conn())
+        .unwrap()
+        .n
+}
+
+#[test]
+fn the_server_folds_logged_changes_and_answers_the_same() {
+    let app = TestApp::with(|settings| settings.aggregates.fold_interval_ms = 20);
+    let manager = app.user(&["livechat-manager"]);
+    app.department("d1", "Sales", &[]);
+    let (start, end) = last_hour();
+    let now = chrono::Utc::now();
+    for i in 0..30 {
+        let ts = now - chrono::Duration::seconds(60 * i + 1);
+        app.conversation(&format!("r{i}"), &crate::util::iso(ts), Some("d1"));
+    }
+    diesel::sql_query("DELETE FROM conversations WHERE id IN ('r0', 'r1')")
+        .execute(&mut app.conn())
+        .unwrap();
+    let query = format!("start={start}&end={end}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while logged_changes(&app) > 0 {
+        assert!(std::time::Instant::now() < deadline, "never folded");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let body = app.report(&query, &manager).json();
+    assert_eq!(body["total"], 28, "{body}");
+    let metrics = app.get("/metrics", None).text;
+    // 30 inserts and 2 deletes, each logged once.
+    assert_eq!(
+        sample(&metrics, "omnireports_folded_changes_total"),
+        Some(32.0)
     );
 }

@@ -1,5 +1,5 @@
-//! Counting from the pre-aggregated tables (migration `aggregates`) plus raw edge rows, in one
-//! query per report. The SQL text is fixed per report; ranges and units are bound parameters.
+//! Counting from the pre-aggregated tables (migration `aggregates`), the changes not yet folded
+//! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece};
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -39,7 +39,9 @@ fn visible(alias: &str) -> String {
 }
 
 /// The query text after `args`: a `counts` CTE of `<keys>, n` summed over all pieces (zero
-/// counts dropped), then `select`, which reads `counts`.
+/// counts dropped), then `select`, which reads `counts`. A whole-bucket piece counts the
+/// aggregates plus the changes logged but not yet folded into them (migration
+/// `conversation_changes`), read in the same snapshot; raw pieces read the conversations.
 pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) -> String {
     let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
@@ -69,7 +71,8 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
         ),
     };
     let scopes = match scope_first {
-        // Every conversation has a month row in agg_department: its scopes are all there.
+        // Every folded conversation has a month row in agg_department, in the same fold as
+        // its scoped rows: every scope with buckets to read is there.
         true => format!(
             ", scopes AS (SELECT DISTINCT a.department_id, a.department_ancestors \
              FROM agg_department a WHERE a.level = 2 AND {})",
@@ -77,9 +80,14 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
         ),
         false => String::new(),
     };
+    let raw = raw.join(", ");
+    let joins = dimension.raw_joins;
     format!(
         "{PIECES}{scopes}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
            {buckets} \
+           UNION ALL \
+           SELECT {raw}, p.sign * c.sign AS n FROM conversation_changes c{joins} \
+           JOIN p ON p.level >= 0 AND c.ts >= p.lo AND c.ts < p.hi WHERE true{filter_c} \
            UNION ALL \
            SELECT y.* FROM p CROSS JOIN LATERAL (\
              SELECT {raw}, p.sign AS n FROM conversations c{joins} \
@@ -87,8 +95,6 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
              OFFSET 0) AS y\
          ) AS x GROUP BY {columns} HAVING sum(n) <> 0) {select}",
         columns = columns.join(", "),
-        raw = raw.join(", "),
-        joins = dimension.raw_joins,
     )
 }
 

@@ -1,6 +1,7 @@
 //! Property test: every report, answered from the pre-aggregated counts, equals the plain
-//! `GROUP BY` over the raw rows, for random data, random writes after the inserts, random
-//! millisecond ranges around a DST change, and random monitor restrictions.
+//! `GROUP BY` over the raw rows, for random data, random writes after the inserts (with the
+//! logged changes folded into the aggregates at random points), random millisecond ranges
+//! around a DST change, and random monitor restrictions.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
@@ -87,6 +88,8 @@ enum Change {
     Delete(usize),
     MoveDepartment(usize, Vec<String>),
     DeleteDepartment(usize),
+    /// Folds the changes logged so far into the aggregates; the rest stay logged.
+    Fold,
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -102,6 +105,7 @@ fn change() -> impl Strategy<Value = Change> {
         (0..40usize).prop_map(Change::Delete),
         (0..6usize, units()).prop_map(|(d, a)| Change::MoveDepartment(d, a)),
         (0..6usize).prop_map(Change::DeleteDepartment),
+        Just(Change::Fold),
     ]
 }
 
@@ -161,6 +165,7 @@ fn apply(conn: &mut PgConnection, change: &Change) {
         Change::DeleteDepartment(d) => {
             diesel::delete(departments::table.find(format!("d{d}"))).execute(conn)
         }
+        Change::Fold => omnireports_analytics::fold_changes(conn, None).map(|_| 0),
     };
     result.unwrap();
 }
@@ -214,6 +219,20 @@ fn load(
     }
 }
 
+#[derive(QueryableByName)]
+struct Logged {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    logged: bool,
+}
+
+/// Whether some changes are logged and not folded into the aggregates yet.
+fn logged(conn: &mut PgConnection) -> bool {
+    diesel::sql_query("SELECT EXISTS (SELECT FROM conversation_changes) AS logged")
+        .get_result::<Logged>(conn)
+        .unwrap()
+        .logged
+}
+
 fn request(query: &Query, key: &str) -> ReportRequest {
     let start = base() + Duration::milliseconds(query.start_offset_ms);
     let direction = match query.descending {
@@ -248,10 +267,13 @@ fn aggregated_reports_equal_raw_counts() {
         cases: 48,
         ..Config::default()
     });
+    // Cases answered with changes still logged, and with every change folded.
+    let states = std::cell::RefCell::new([0; 2]);
     runner
         .run(&strategy, |(departments_, rows, changes, queries)| {
             let conn = &mut *conn.borrow_mut();
             load(conn, &departments_, &rows, &changes);
+            states.borrow_mut()[usize::from(logged(conn))] += 1;
             for query in &queries {
                 for report in registry.iter() {
                     for key in ["total", "_id"] {
@@ -265,6 +287,8 @@ fn aggregated_reports_equal_raw_counts() {
             Ok(())
         })
         .unwrap();
+    let [folded, logged] = states.into_inner();
+    assert!(folded > 0 && logged > 0, "folded {folded}, logged {logged}");
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod client_ip;
 mod cors;
 mod dashboard;
 pub mod demo;
+mod folding;
 mod limits;
 mod metrics;
 pub mod openapi;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub report_cache: report_cache::ReportCache,
     /// The OpenAPI description of `registry`, serialized once.
     pub openapi_json: web::Bytes,
+    /// How often the server folds logged changes into the aggregates; `None` = never.
+    pub fold_every: Option<std::time::Duration>,
 }
 
 impl AppState {
@@ -97,6 +100,10 @@ impl AppState {
                 Some(_) => 0,
                 None => settings.cache.max_bytes,
             }),
+            fold_every: match settings.aggregates.fold_interval_ms {
+                0 => None,
+                ms => Some(std::time::Duration::from_millis(ms)),
+            },
         }
     }
 }
@@ -174,6 +181,9 @@ pub(crate) async fn method_not_allowed() -> HttpResponse {
 /// The HTTP server on an already bound listener (tests bind port 0).
 pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    if let Some(every) = state.fold_every {
+        actix_web::rt::spawn(folding::run(state.clone(), every));
+    }
     let mut server = HttpServer::new(move || {
         let registry = state.registry.clone();
         // Outermost last: the log span and request id see everything, metrics see CORS answers.

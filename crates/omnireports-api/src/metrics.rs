@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics`: requests per route and status, a latency histogram per
-//! route, the pools' connections (in use, idle, waited for) and the committed imports.
+//! route, the pools' connections (in use, idle, waited for), the committed imports and the
+//! folded changes.
 
 use crate::AppState;
 use actix_web::body::MessageBody;
@@ -47,6 +48,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
     report_cache: Family<CacheLabels, Counter>,
+    folded_changes: Counter,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -80,12 +82,19 @@ impl Metrics {
             "Report answers looked up by data version, by outcome (hit, miss)",
             report_cache.clone(),
         );
+        let folded_changes = Counter::default();
+        registry.register(
+            "folded_changes",
+            "Logged conversation changes this server folded into the aggregates",
+            folded_changes.clone(),
+        );
         registry.register_collector(Box::new(PoolCollector { pools }));
         Self {
             registry,
             requests,
             latency,
             report_cache,
+            folded_changes,
         }
     }
 
@@ -95,6 +104,11 @@ impl Metrics {
         self.report_cache
             .get_or_create(&CacheLabels { outcome })
             .inc();
+    }
+
+    /// Counts logged changes folded into the aggregates.
+    pub fn folded_changes(&self, rows: u64) {
+        self.folded_changes.inc_by(rows);
     }
 
     fn observe(&self, route: String, method: String, status: u16, seconds: f64) {

@@ -24,6 +24,14 @@ pub struct Settings {
     pub log: LogSettings,
     pub cors: CorsSettings,
     pub cache: CacheSettings,
+    pub aggregates: AggregatesSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct AggregatesSettings {
+    /// How often the server folds logged changes into the aggregates; 0 = never (another
+    /// server or a scheduled `SELECT omnireports_fold_changes(NULL)` does it).
+    pub fold_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -1,0 +1,46 @@
+//! Folds the changes that writes to conversations log into the aggregates, every
+//! `aggregates.fold_interval_ms`, so reports read few of them. Answers are exact either way;
+//! with several servers on one database, one folds at a time and the others skip.
+
+use crate::AppState;
+use actix_web::web;
+use diesel::connection::SimpleConnection as _;
+use diesel::{Connection as _, PgConnection, QueryResult};
+use std::time::Duration;
+use tokio::time::MissedTickBehavior;
+
+/// Changes folded per transaction: a few seconds of work for rows spread over a year.
+const BATCH: i32 = 20_000;
+
+/// Folds until the log is empty, then waits `every`; forever.
+pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        // On the primary: a replica (`database.read_url`) cannot be written.
+        match state.auth_db.run(fold_all).await {
+            Ok(0) => {}
+            Ok(rows) => {
+                tracing::debug!(rows, "folded logged changes");
+                state.metrics.folded_changes(rows.unsigned_abs());
+            }
+            Err(error) => tracing::warn!(%error, "folding logged changes failed"),
+        }
+    }
+}
+
+fn fold_all(conn: &mut PgConnection) -> QueryResult<i64> {
+    let mut total = 0;
+    loop {
+        let folded = conn.transaction(|conn| {
+            // A batch may outlast the pool's statement timeout, which is sized for reports.
+            conn.batch_execute("SET LOCAL statement_timeout = '5min'")?;
+            omnireports_analytics::fold_changes(conn, Some(BATCH))
+        })?;
+        total += folded;
+        if folded < i64::from(BATCH) {
+            return Ok(total);
+        }
+    }
+}
