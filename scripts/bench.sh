@@ -48,6 +48,12 @@ log "generated in $(( $(date +%s) - started )) s"
 
 user=$("$bin" user create --username bench --role admin 2>/dev/null)
 token=$("$bin" token create --user bench --personal bench 2>/dev/null)
+# A livechat monitor of bench-unit (12 of the 60 departments), exempt from the rate limit by a
+# role that holds only that permission.
+monitor=$("$bin" user create --username bench-monitor --role livechat-monitor --role bench-bypass 2>/dev/null)
+monitor_token=$("$bin" token create --user bench-monitor --personal bench 2>/dev/null)
+psql "$DATABASE_URL" -qc "INSERT INTO unit_monitors (id, monitor_id, unit_id) VALUES ('bench', '$monitor', 'bench-unit')" \
+  -c "UPDATE permissions SET roles = roles || '{bench-bypass}' WHERE id = 'api-bypass-rate-limit'"
 
 # start_server [ENV=VALUE...]: (re)starts the server with these settings.
 start_server() {
@@ -64,12 +70,13 @@ month_start=$(date -u -d "$today -29 days" +%Y-%m-%dT00:00:00.000Z)
 end=${today}T23:59:59.999Z
 declare -A ranges=([one-year]="$year_start/$end" [one-month]="$month_start/$end" [random]=random)
 
-# wrk RESULT line → "p50 p99 rps", after a one-second warm-up that opens the pool's
-# connections and prepares the report's statement on them: the figures are the steady state.
+# load PATH RANGE [THINK_MS [USER TOKEN]]: wrk RESULT line → "p50 p99 rps", after a one-second
+# warm-up that opens the pool's connections and prepares the report's statement on them: the
+# figures are the steady state. The user is the admin `bench` unless given.
 load() {
   local run
   for run in 1 "$DURATION"; do
-    BENCH_PATH=$1 BENCH_RANGE=$2 BENCH_USER=$user BENCH_TOKEN=$token BENCH_THINK_MS=${3:-0} \
+    BENCH_PATH=$1 BENCH_RANGE=$2 BENCH_USER=${4:-$user} BENCH_TOKEN=${5:-$token} BENCH_THINK_MS=${3:-0} \
       wrk -t"$THREADS" -c"$CONNECTIONS" -d"${run}s" -s scripts/bench/report.lua \
       "http://127.0.0.1:$PORT"
   done | sed -n 's/^RESULT //p' | tail -1
@@ -98,6 +105,14 @@ for report in department source status tags agent; do
   out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" random "$THINK_MS")
   results+=("$report paced $out")
 done
+# A monitor's random ranges, saturated and paced.
+for report in department source status tags agent; do
+  log "loading conversations-by-$report, random ranges, as a monitor"
+  out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" random 0 "$monitor" "$monitor_token")
+  results+=("$report monitor $out")
+  out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" random "$THINK_MS" "$monitor" "$monitor_token")
+  results+=("$report mon-paced $out")
+done
 peak_rss=$(rss_kb)
 
 # The same ranges with the answer cache off: every request computes its report.
@@ -117,33 +132,41 @@ ranges_out=$("$ranges_bin" "$DATABASE_URL" 1000)
 monitor_out=$("$ranges_bin" "$DATABASE_URL" 1000 bench-unit)
 
 log "timing writes of 100000 conversations with and without the aggregates"
-# write_ms on|off TS_EXPRESSION: median of 3 single-statement inserts of 100000 rows, rolled back.
+# The writes are rolled back. With the triggers on, each run also times folding the changes it
+# logged into the aggregates: the work the server does in the background after a commit.
+# "Without" turns off only the triggers of the pre-aggregation (the data version's stays).
+without_aggregates='ALTER TABLE conversations DISABLE TRIGGER conversations_aggregate_insert;'
+# medians: the median of each column of lines of numbers (a missing column counts as 0).
+medians() {
+  awk '{for (i = 1; i <= 2; i++) print i, ($i == "" ? 0 : $i)}' | sort -k1,1n -k2,2n |
+    awk '{v[$1] = v[$1] " " $2} END {for (i = 1; i <= 2; i++) {split(v[i], a, " "); printf "%s ", a[2]}}'
+}
+# write_ms on|off TS_EXPRESSION: "insert_ms fold_ms" of single-statement inserts of 100000 rows.
 write_ms() {
-  local triggers=$1 ts=$2 times=()
+  local triggers=$1 ts=$2
   for _ in 1 2 3; do
-    times+=("$(psql "$DATABASE_URL" -qAt <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+    psql "$DATABASE_URL" -qAt <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | paste -sd' '
 BEGIN;
-$( [[ $triggers == off ]] && echo 'ALTER TABLE conversations DISABLE TRIGGER USER;' )
+$( [[ $triggers == off ]] && echo "$without_aggregates" )
 \timing on
 INSERT INTO conversations (id, ts, department_id, source_type, open, served_by_id, tags, chat_duration)
 SELECT 'write' || i, $ts, 'dep' || (1 + i % 60), 'widget',
        false, 'agent' || (1 + i % 50), '{billing}', 120
 FROM generate_series(1, 100000) AS i;
+$( [[ $triggers == on ]] && echo 'SELECT omnireports_fold_changes(NULL);' )
 \timing off
 ROLLBACK;
 SQL
-)")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+  done | medians
 }
-# single_ms on|off: median of 3 runs of 2000 one-row INSERT statements (ts over a year), as a
-# tool syncing rooms one by one would write them; the total per run, rolled back.
+# single_ms on|off: "insert_ms fold_ms" of 2000 one-row INSERT statements (ts over a year), as
+# a tool syncing rooms one by one would write them.
 single_ms() {
-  local triggers=$1 times=()
+  local triggers=$1
   for _ in 1 2 3; do
-    times+=("$( {
+    {
       echo 'BEGIN;'
-      [[ $triggers == off ]] && echo 'ALTER TABLE conversations DISABLE TRIGGER USER;'
+      [[ $triggers == off ]] && echo "$without_aggregates"
       echo 'SELECT clock_timestamp() AS started \gset'
       for i in $(seq 2000); do
         echo "INSERT INTO conversations (id, ts, department_id, source_type, served_by_id, tags)" \
@@ -151,23 +174,27 @@ single_ms() {
           "'dep$(( 1 + i % 60 ))', 'widget', 'agent$(( 1 + i % 50 ))', '{billing}');"
       done
       echo "SELECT extract(epoch FROM clock_timestamp() - :'started') * 1000;"
+      if [[ $triggers == on ]]; then
+        echo 'SELECT clock_timestamp() AS started \gset'
+        echo 'SELECT omnireports_fold_changes(NULL) \g /dev/null'
+        echo "SELECT extract(epoch FROM clock_timestamp() - :'started') * 1000;"
+      fi
       echo 'ROLLBACK;'
-    } | psql "$DATABASE_URL" -qAt | tail -1)")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+    } | psql "$DATABASE_URL" -qAt | paste -sd' '
+  done | medians
 }
 recent="now() - random() * interval '1 hour'"
 spread="now() - random() * interval '365 days'"
-single_with_ms=$(single_ms on)
-single_without_ms=$(single_ms off)
-with_ms=$(write_ms on "$recent")
-without_ms=$(write_ms off "$recent")
-spread_with_ms=$(write_ms on "$spread")
-spread_without_ms=$(write_ms off "$spread")
+read -r single_with_ms single_fold_ms <<<"$(single_ms on)"
+read -r single_without_ms _ <<<"$(single_ms off)"
+read -r with_ms fold_ms <<<"$(write_ms on "$recent")"
+read -r without_ms _ <<<"$(write_ms off "$recent")"
+read -r spread_with_ms spread_fold_ms <<<"$(write_ms on "$spread")"
+read -r spread_without_ms _ <<<"$(write_ms off "$spread")"
 
 printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores, shared_buffers %s\n' \
   "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)" "$PG_SHARED_BUFFERS"
-printf 'paced: random ranges, each connection pausing %s ms before each request\n\n' "$THINK_MS"
+printf 'paced: random ranges, each connection pausing %s ms before each request; monitor: as a monitor of bench-unit\n\n' "$THINK_MS"
 printf '%-12s %-10s %9s %9s %9s %12s %14s\n' report range p50_ms p99_ms req/s groupby_ms groupby/p50
 for line in "${results[@]}"; do
   read -r report range rest <<<"$line"
@@ -185,12 +212,12 @@ awk -v a="$(field rps "${results[0]#* * }")" -v b="$ceiling_rps" \
   'BEGIN {printf "%-44s %.1f%%\n", "one-year department req/s / ceiling", 100 * a / b}'
 printf '%-44s %s MB\n' "server peak RSS (VmHWM)" "$(( $(echo "$peak_rss") / 1024 ))"
 write_line() {
-  awk -v label="$1" -v a="$2" -v b="$3" \
-    'BEGIN {printf "%-44s %9.0f ms with, %9.0f ms without: %.2fx\n", label, a, b, a / b}'
+  awk -v label="$1" -v a="$2" -v b="$3" -v f="$4" \
+    'BEGIN {printf "%-44s %9.0f ms with, %9.0f ms without: %.2fx; folding after: %.0f ms\n", label, a, b, a / b, f}'
 }
-write_line "insert 100000 new (ts in the last hour)" "$with_ms" "$without_ms"
-write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$spread_without_ms"
-write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_without_ms"
+write_line "insert 100000 new (ts in the last hour)" "$with_ms" "$without_ms" "$fold_ms"
+write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$spread_without_ms" "$spread_fold_ms"
+write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_without_ms" "$single_fold_ms"
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
 printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"
 printf '\nThe same as a monitor of bench-unit (12 of the 60 departments):\n%s\n' "$monitor_out"

@@ -1,7 +1,8 @@
-//! How an import keeps the conversation aggregates (migration `aggregates_v2`): per
-//! statement by the triggers, like any write, or, when the import brings at least as many new
-//! rooms as the database already holds (a first import), by one rebuild before the commit,
-//! which fills the tables anew and indexes them once instead of upserting bucket by bucket.
+//! How an import keeps the conversation aggregates: logged per statement by the triggers and
+//! folded after the commit, like any write (migration `conversation_changes`), or, when the
+//! import brings at least as many new rooms as the database already holds (a first import), by
+//! one rebuild before the commit (migration `aggregates_v2`), which fills the tables anew and
+//! indexes them once instead of logging every room and folding it bucket by bucket.
 
 use crate::error::{Context as _, ImportError};
 use diesel::connection::SimpleConnection as _;
@@ -17,7 +18,7 @@ struct Rooms {
 }
 
 /// Whether the staged rooms should be aggregated by a rebuild. If so, other writers of
-/// conversations are held off until the commit (the rebuild would lose their trigger updates),
+/// conversations are held off until the commit (the rebuild would drop the changes they log),
 /// the triggers are told to skip this transaction's writes, and [`rebuild`] must run before it
 /// commits.
 pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {

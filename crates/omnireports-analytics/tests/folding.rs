@@ -1,0 +1,82 @@
+//! Folding logged changes into the aggregates: in bounded batches, one session at a time, and
+//! without changing any answer.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use omnireports_analytics::{fold_changes, Registry, ReportRequest};
+use omnireports_db::Restriction;
+use omnireports_test_db::TestDatabase;
+use omnireports_validation::{DateRange, Sort};
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn logged(conn: &mut PgConnection) -> i64 {
+    diesel::sql_query("SELECT count(*) AS n FROM conversation_changes")
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+/// Every report over a day, as JSON, unrestricted and as a monitor of u1.
+fn answers(conn: &mut PgConnection) -> String {
+    let mut out = String::new();
+    for restriction in [Restriction::None, Restriction::Units(vec!["u1".into()])] {
+        let request = ReportRequest {
+            range: DateRange {
+                start: "2026-03-01T00:00:00Z".parse().unwrap(),
+                end: "2026-03-02T00:00:00Z".parse().unwrap(),
+            },
+            sort: Sort(Vec::new()),
+            restriction,
+        };
+        for report in Registry::builtin().iter() {
+            let fast = report.compute(conn, &request).unwrap();
+            assert_eq!(fast, report.compute_naive(conn, &request).unwrap());
+            out.push_str(&serde_json::to_string(&fast).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn folds_in_batches_one_session_at_a_time_without_changing_answers() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.batch_execute(
+        "INSERT INTO departments (id, name, ancestors) VALUES ('d1', 'Sales', '{u1}');
+         INSERT INTO conversations (id, ts, department_id, department_ancestors, tags)
+         SELECT 'r' || i, '2026-03-01T00:00:00Z'::timestamptz + i * interval '1 hour',
+                CASE WHEN i % 2 = 0 THEN 'd1' END, CASE WHEN i % 2 = 0 THEN '{u1}'::text[] ELSE '{}' END,
+                '{a}'
+         FROM generate_series(0, 4) AS i;
+         UPDATE conversations SET tags = '{b}' WHERE id = 'r1';
+         UPDATE conversations SET closed_at = now() WHERE id = 'r2';",
+    )
+    .unwrap();
+    // Five inserts, and the retag as -1 and +1; closing (no counted column) logs nothing.
+    assert_eq!(logged(conn), 7);
+    let before = answers(conn);
+
+    assert_eq!(fold_changes(conn, Some(3)).unwrap(), 3);
+    assert_eq!(logged(conn), 4);
+    assert_eq!(answers(conn), before);
+
+    // While another session folds (holds the folding lock), a fold returns at once.
+    let other = &mut db.connect();
+    other
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext('omnireports_fold_changes'))")
+        .unwrap();
+    assert_eq!(fold_changes(conn, None).unwrap(), 0);
+    assert_eq!(logged(conn), 4);
+    other.batch_execute("COMMIT").unwrap();
+
+    assert_eq!(fold_changes(conn, None).unwrap(), 4);
+    assert_eq!(logged(conn), 0);
+    assert_eq!(answers(conn), before);
+    assert_eq!(fold_changes(conn, None).unwrap(), 0);
+}
