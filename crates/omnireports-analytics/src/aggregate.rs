@@ -1,7 +1,7 @@
 //! Counting from the pre-aggregated tables (migration `aggregates`), the changes not yet folded
 //! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
-use crate::plan::{plan, Piece};
+use crate::plan::{plan, Piece, Steps};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -39,9 +39,11 @@ fn visible(alias: &str) -> String {
 }
 
 /// The query text after `args`: a `counts` CTE of `<keys>, n` summed over all pieces (zero
-/// counts dropped), then `select`, which reads `counts`. A whole-bucket piece counts the
+/// counts dropped), then `select`, which reads `counts`. Whole-bucket pieces count the
 /// aggregates plus the changes logged but not yet folded into them (migration
-/// `conversation_changes`), read in the same snapshot; raw pieces read the conversations.
+/// `conversation_changes`), read in the same snapshot: each logged row once, weighted by the
+/// pieces' [`Steps`] (found by binary search, so a long log costs one pass); raw pieces read the
+/// conversations.
 pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) -> String {
     let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
@@ -86,8 +88,10 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
         "{PIECES}{scopes}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
            {buckets} \
            UNION ALL \
-           SELECT {raw}, p.sign * c.sign AS n FROM conversation_changes c{joins} \
-           JOIN p ON p.level >= 0 AND c.ts >= p.lo AND c.ts < p.hi WHERE true{filter_c} \
+           SELECT {raw}, c.sign * (SELECT weights FROM args)[width_bucket(c.ts, (SELECT bounds FROM args))] \
+             AS n FROM conversation_changes c{joins} \
+           WHERE c.ts >= (SELECT bounds[1] FROM args) \
+             AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c} \
            UNION ALL \
            SELECT y.* FROM p CROSS JOIN LATERAL (\
              SELECT {raw}, p.sign AS n FROM conversations c{joins} \
@@ -151,6 +155,7 @@ impl Queries {
     /// The query for this request with its parameters bound.
     pub(crate) fn bind(&self, request: &ReportRequest) -> AggregateQuery<'_> {
         let pieces = plan(request.range.start, request.range.end);
+        let steps = Steps::of(&pieces);
         let units = request.restriction.units();
         AggregateQuery {
             rest: match units {
@@ -161,6 +166,8 @@ impl Queries {
             los: pieces.iter().map(|p| p.lo).collect(),
             his: pieces.iter().map(|p| p.hi).collect(),
             signs: pieces.iter().map(|p: &Piece| p.sign).collect(),
+            bounds: steps.bounds,
+            weights: steps.weights,
             units,
         }
     }
@@ -176,6 +183,8 @@ pub(crate) struct AggregateQuery<'a> {
     los: Vec<DateTime<Utc>>,
     his: Vec<DateTime<Utc>>,
     signs: Vec<i64>,
+    bounds: Vec<DateTime<Utc>>,
+    weights: Vec<i64>,
     units: Option<Vec<Option<String>>>,
 }
 
@@ -190,6 +199,10 @@ impl QueryFragment<Pg> for AggregateQuery<'_> {
         out.push_sql("::timestamptz[] AS his, ");
         out.push_bind_param::<Array<BigInt>, _>(&self.signs)?;
         out.push_sql("::bigint[] AS signs, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.bounds)?;
+        out.push_sql("::timestamptz[] AS bounds, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.weights)?;
+        out.push_sql("::bigint[] AS weights, ");
         out.push_bind_param::<Nullable<Array<Nullable<Text>>>, _>(&self.units)?;
         out.push_sql("::text[] AS units)");
         out.push_sql(self.rest);

@@ -18,7 +18,7 @@ pub use by_source::ConversationsBySource;
 pub use by_status::ConversationsByStatus;
 pub use by_tags::ConversationsByTags;
 pub use changes::fold_changes;
-pub use plan::{plan, Level, Piece};
+pub use plan::{plan, Level, Piece, Steps};
 pub use report::{Entry, Registry, Report, ReportBody, ReportRequest};
 pub use sort::{sort_entries, SortField};
 

@@ -50,6 +50,36 @@ pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Piece> {
     pieces
 }
 
+/// The whole-bucket pieces of a plan as a step function of time, for rows that are not in the
+/// aggregates yet (logged changes): on `[bounds[i], bounds[i + 1])` a row counts `weights[i]`
+/// times (the summed sign of the pieces whose buckets hold it), and outside the bounds not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Steps {
+    /// Ascending, without repeats.
+    pub bounds: Vec<DateTime<Utc>>,
+    /// One fewer than `bounds`.
+    pub weights: Vec<i64>,
+}
+
+impl Steps {
+    pub fn of(pieces: &[Piece]) -> Self {
+        let whole = || pieces.iter().filter(|p| p.level != Level::Rows);
+        let mut bounds: Vec<_> = whole().flat_map(|p| [p.lo, p.hi]).collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let weights = bounds
+            .windows(2)
+            .map(|step| {
+                whole()
+                    .filter(|p| p.lo <= step[0] && step[1] <= p.hi)
+                    .map(|p| p.sign)
+                    .sum()
+            })
+            .collect();
+        Self { bounds, weights }
+    }
+}
+
 /// Adds `sign × [lo, hi)` using whole buckets of `LEVELS[depth]` and finer.
 fn cover(pieces: &mut Vec<Piece>, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64, depth: usize) {
     if lo >= hi {
@@ -194,6 +224,28 @@ mod tests {
         }
     }
 
+    /// The steps give every instant the weight of the whole-bucket pieces holding it.
+    fn assert_steps(start: &str, end: &str) {
+        let pieces = plan(at(start), at(end));
+        let steps = Steps::of(&pieces);
+        assert_eq!(steps.weights.len() + 1, steps.bounds.len().max(1));
+        let mut t = at(start) - Duration::hours(2);
+        while t < at(end) + Duration::hours(2) {
+            let expected: i64 = pieces
+                .iter()
+                .filter(|p| p.level != Level::Rows && contains(p, t))
+                .map(|p| p.sign)
+                .sum();
+            let step = steps.bounds.partition_point(|b| *b <= t);
+            let weight = match step {
+                0 => 0,
+                i => steps.weights.get(i - 1).copied().unwrap_or(0),
+            };
+            assert_eq!(weight, expected, "{t} in {start}..{end}: {steps:?}");
+            t += Duration::minutes(7);
+        }
+    }
+
     /// Whether the piece counts an instant `t` (a bucket counts all of its own hour/day/month).
     fn contains(p: &Piece, t: DateTime<Utc>) -> bool {
         let bucket = floor(p.level, t);
@@ -278,6 +330,7 @@ mod tests {
             ("2026-01-03T07:00:00Z", "2026-01-29T17:00:00Z"),
         ] {
             assert_exact(start, end);
+            assert_steps(start, end);
         }
     }
 
