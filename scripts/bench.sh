@@ -192,6 +192,19 @@ read -r without_ms _ <<<"$(write_ms off "$recent")"
 read -r spread_with_ms spread_fold_ms <<<"$(write_ms on "$spread")"
 read -r spread_without_ms _ <<<"$(write_ms off "$spread")"
 
+log "timing every report with 20000 changes logged and not folded yet"
+# The server stops, so nothing folds them; the rows are removed afterwards.
+kill "$server" && wait "$server" 2>/dev/null || true
+server=''
+psql "$DATABASE_URL" -qc "INSERT INTO conversations (id, ts, department_id, source_type, served_by_id, tags)
+  SELECT 'backlog' || i, $spread, 'dep' || (1 + i % 60), 'widget', 'agent' || (1 + i % 50), '{billing}'
+  FROM generate_series(1, 20000) AS i"
+backlog_out=$("$ranges_bin" "$DATABASE_URL" 1000)
+backlog_fold_ms=$(psql "$DATABASE_URL" -qAt -c '\timing on' -c 'SELECT omnireports_fold_changes(NULL)' |
+  sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+psql "$DATABASE_URL" -qc "DELETE FROM conversations WHERE id LIKE 'backlog%'" \
+  -c 'SELECT omnireports_fold_changes(NULL)' -c 'VACUUM conversation_changes' >/dev/null
+
 printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores, shared_buffers %s\n' \
   "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)" "$PG_SHARED_BUFFERS"
 printf 'paced: random ranges, each connection pausing %s ms before each request; monitor: as a monitor of bench-unit\n\n' "$THINK_MS"
@@ -221,3 +234,5 @@ write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_wi
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
 printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"
 printf '\nThe same as a monitor of bench-unit (12 of the 60 departments):\n%s\n' "$monitor_out"
+printf '\nThe same (unrestricted) with 20000 changes over the year logged, not folded:\n%s\n' "$backlog_out"
+printf 'folding those 20000 changes: %.0f ms\n' "$backlog_fold_ms"

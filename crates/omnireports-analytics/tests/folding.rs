@@ -80,3 +80,25 @@ fn folds_in_batches_one_session_at_a_time_without_changing_answers() {
     assert_eq!(answers(conn), before);
     assert_eq!(fold_changes(conn, None).unwrap(), 0);
 }
+
+#[test]
+fn a_fold_leaves_uncommitted_changes_for_later() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.batch_execute("INSERT INTO conversations (id, ts) VALUES ('r1', '2026-03-01T10:00:00Z')")
+        .unwrap();
+    let writer = &mut db.connect();
+    writer
+        .batch_execute(
+            "BEGIN; INSERT INTO conversations (id, ts) VALUES ('r2', '2026-03-01T11:00:00Z')",
+        )
+        .unwrap();
+    // Only the committed change is folded; the other stays logged, invisible until it commits.
+    assert_eq!(fold_changes(conn, None).unwrap(), 1);
+    writer.batch_execute("COMMIT").unwrap();
+    assert_eq!(logged(conn), 1);
+    let before = answers(conn);
+    assert_eq!(fold_changes(conn, None).unwrap(), 1);
+    assert_eq!(answers(conn), before);
+    assert!(before.contains(r#""total":2"#), "{before}");
+}
