@@ -1,6 +1,6 @@
 //! Prometheus metrics at `/metrics`: requests per route and status, a latency histogram per
 //! route, the pools' connections (in use, idle, waited for), the committed imports and the
-//! folded changes.
+//! folded and still logged conversation changes.
 
 use crate::AppState;
 use actix_web::body::MessageBody;
@@ -126,13 +126,18 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition, with the import totals when the database gave them.
-    fn encode(&self, imports: Option<ImportTotals>) -> Result<String, std::fmt::Error> {
+    /// The text exposition, with the import totals and the logged changes when the database
+    /// gave them.
+    fn encode(
+        &self,
+        from_database: Option<(ImportTotals, LoggedChanges)>,
+    ) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         prometheus_client::encoding::text::encode_registry(&mut text, &self.registry)?;
-        if let Some(imports) = imports {
+        if let Some((imports, logged)) = from_database {
             let mut registry = Registry::with_prefix("omnireports");
             registry.register_collector(Box::new(imports));
+            registry.register_collector(Box::new(logged));
             prometheus_client::encoding::text::encode_registry(&mut text, &registry)?;
         }
         prometheus_client::encoding::text::encode_eof(&mut text)?;
@@ -162,10 +167,18 @@ pub async fn track(
     Ok(response)
 }
 
-/// `GET /metrics`. Import totals need the database; without it the rest is still served.
+/// `GET /metrics`. Import totals and logged changes need the database; without it the rest is
+/// still served.
 pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let imports = state.auth_db.run(ImportTotals::load).await.ok();
-    let text = state.metrics.encode(imports).map_err(ApiError::internal)?;
+    let from_database = state
+        .auth_db
+        .run(|conn| Ok((ImportTotals::load(conn)?, LoggedChanges::load(conn)?)))
+        .await
+        .ok();
+    let text = state
+        .metrics
+        .encode(from_database)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType(
             "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -246,6 +259,33 @@ impl Collector for PoolCollector {
             timeouts,
         )?;
         Ok(())
+    }
+}
+
+/// Conversation changes that writes logged and nobody folded yet: a count that keeps growing
+/// means folding does not keep up with the writes, or is off on every server.
+#[derive(Debug, QueryableByName)]
+struct LoggedChanges {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+impl LoggedChanges {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        diesel::sql_query("SELECT count(*) AS n FROM conversation_changes").get_result(conn)
+    }
+}
+
+impl Collector for LoggedChanges {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let logged = ConstGauge::new(self.n);
+        let metric = encoder.encode_descriptor(
+            "logged_changes",
+            "Conversation changes logged by writes and not folded into the aggregates yet",
+            None,
+            logged.metric_type(),
+        )?;
+        logged.encode(metric)
     }
 }
 
