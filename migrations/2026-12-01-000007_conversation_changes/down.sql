@@ -1,12 +1,14 @@
--- Back to migration 000006: fold what is logged, then upsert per statement again.
+-- Back to migration 000006: fold what is logged, then upsert per statement again. Writes wait
+-- until this commits, so none logs a change after the last fold.
+LOCK TABLE conversations IN SHARE ROW EXCLUSIVE MODE;
 SELECT pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
 SELECT omnireports_fold_changes(NULL);
 
-DROP FUNCTION omnireports_recount();
+-- Replaced, not dropped and created again, so that its grants stay.
+CREATE OR REPLACE FUNCTION omnireports_recount() RETURNS void LANGUAGE sql
+    RETURN omnireports_refill_aggregates();
 DROP FUNCTION omnireports_rebuild_aggregates();
 ALTER FUNCTION omnireports_refill_aggregates() RENAME TO omnireports_rebuild_aggregates;
-CREATE FUNCTION omnireports_recount() RETURNS void LANGUAGE sql
-    RETURN omnireports_rebuild_aggregates();
 DROP FUNCTION omnireports_fold_changes(integer);
 
 CREATE OR REPLACE FUNCTION omnireports_conversations_truncated() RETURNS trigger LANGUAGE plpgsql AS $fn$

@@ -73,8 +73,9 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
         ),
     };
     let scopes = match scope_first {
-        // Every folded conversation has a month row in agg_department, in the same fold as
-        // its scoped rows: every scope with buckets to read is there.
+        // Only the aggregate buckets need the list of visible scopes (logged and raw rows are
+        // filtered row by row). A fold writes a conversation's month row in agg_department
+        // with its scoped rows, so every scope that has buckets is listed.
         true => format!(
             ", scopes AS (SELECT DISTINCT a.department_id, a.department_ancestors \
              FROM agg_department a WHERE a.level = 2 AND {})",

@@ -102,3 +102,25 @@ fn a_fold_leaves_uncommitted_changes_for_later() {
     assert_eq!(answers(conn), before);
     assert!(before.contains(r#""total":2"#), "{before}");
 }
+
+#[test]
+fn truncating_conversations_waits_for_a_running_fold_and_empties_the_log() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.batch_execute("INSERT INTO conversations (id, ts) VALUES ('r1', '2026-03-01T10:00:00Z')")
+        .unwrap();
+    let folder = &mut db.connect();
+    folder
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext('omnireports_fold_changes'))")
+        .unwrap();
+    // Taking the log's lock before the aggregates', as a fold does, would deadlock with it.
+    let waited = conn
+        .batch_execute("SET lock_timeout = '200ms'; TRUNCATE conversations")
+        .unwrap_err();
+    assert!(waited.to_string().contains("lock timeout"), "{waited}");
+    folder.batch_execute("COMMIT").unwrap();
+
+    conn.batch_execute("TRUNCATE conversations").unwrap();
+    assert_eq!(logged(conn), 0);
+    assert!(answers(conn).contains(r#""total":0"#));
+}

@@ -126,20 +126,15 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition, with the import totals and the logged changes when the database
-    /// gave them.
-    fn encode(
-        &self,
-        from_database: Option<(ImportTotals, LoggedChanges)>,
-    ) -> Result<String, std::fmt::Error> {
+    /// The text exposition, with whichever of the database's figures could be read.
+    fn encode(&self, from_database: Vec<Box<dyn Collector>>) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         prometheus_client::encoding::text::encode_registry(&mut text, &self.registry)?;
-        if let Some((imports, logged)) = from_database {
-            let mut registry = Registry::with_prefix("omnireports");
-            registry.register_collector(Box::new(imports));
-            registry.register_collector(Box::new(logged));
-            prometheus_client::encoding::text::encode_registry(&mut text, &registry)?;
+        let mut registry = Registry::with_prefix("omnireports");
+        for collector in from_database {
+            registry.register_collector(collector);
         }
+        prometheus_client::encoding::text::encode_registry(&mut text, &registry)?;
         prometheus_client::encoding::text::encode_eof(&mut text)?;
         Ok(text)
     }
@@ -167,14 +162,23 @@ pub async fn track(
     Ok(response)
 }
 
-/// `GET /metrics`. Import totals and logged changes need the database; without it the rest is
-/// still served.
+/// `GET /metrics`. Import totals and logged changes need the database; each is left out when
+/// it cannot be read, and the rest is still served.
 pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let from_database = state
         .auth_db
-        .run(|conn| Ok((ImportTotals::load(conn)?, LoggedChanges::load(conn)?)))
+        .run(|conn| {
+            let mut collectors: Vec<Box<dyn Collector>> = Vec::new();
+            if let Ok(imports) = ImportTotals::load(conn) {
+                collectors.push(Box::new(imports));
+            }
+            if let Ok(logged) = LoggedChanges::load(conn) {
+                collectors.push(Box::new(logged));
+            }
+            Ok(collectors)
+        })
         .await
-        .ok();
+        .unwrap_or_default();
     let text = state
         .metrics
         .encode(from_database)
