@@ -16,3 +16,7 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
+
+COMMENT ON FUNCTION omnireports_refill_aggregates() IS
+    'Internal step of omnireports_rebuild_aggregates(): alone, it would count the logged, '
+    'unfolded changes twice. Call omnireports_rebuild_aggregates() instead.';
