@@ -8,7 +8,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz, Untyped};
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 /// What a report counts by, as aggregate columns and the equivalent expressions on a raw row.
 #[derive(Debug)]
@@ -19,10 +19,24 @@ pub(crate) struct Dimension {
     /// table of its own (not `table`) is keyed scope first (migration `aggregates_v2`), so a
     /// restricted query reads only the buckets of the scopes it may see.
     pub scoped_table: &'static str,
+    /// The same per unit (migration `unit_aggregates`), for a monitor of one unit: one row per
+    /// bucket and key, however many departments the unit holds.
+    pub unit_table: Option<&'static str>,
     /// (aggregate column, expression over `c`, a `conversations` row, and `t`, its tags).
     pub keys: &'static [(&'static str, &'static str)],
     /// Extra FROM items for the raw rows.
     pub raw_joins: &'static str,
+}
+
+/// Who asks, as far as the query text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// An unrestricted caller.
+    All,
+    /// A monitor of several units (or none).
+    Units,
+    /// A monitor of exactly one unit.
+    Unit,
 }
 
 /// Follows the bound `args` CTE: the pieces as `p(level, lo, hi, sign)`; level -1 is raw rows.
@@ -44,7 +58,7 @@ fn visible(alias: &str) -> String {
 /// `conversation_changes`), read in the same snapshot: each logged row once, weighted by the
 /// pieces' [`Steps`] (found by binary search, so a long log costs one pass); raw pieces read the
 /// conversations.
-pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) -> String {
+pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> String {
     let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
     let aggregated = format!("{}, a.n * p.sign AS n", aggregated.join(", "));
@@ -53,13 +67,24 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
         .iter()
         .map(|(column, expression)| format!("{expression} AS {column}"))
         .collect();
-    let scope_first = restricted && dimension.scoped_table != dimension.table;
-    let (buckets, filter_c) = match (restricted, scope_first) {
-        (false, _) => (
+    let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
+    let restricted = scope != Scope::All;
+    let scope_first =
+        restricted && unit_table.is_none() && dimension.scoped_table != dimension.table;
+    let (buckets, filter_c) = match (restricted, unit_table, scope_first) {
+        (false, _, _) => (
             whole_buckets(dimension.table, &aggregated, ""),
             String::new(),
         ),
-        (true, false) => (
+        (true, Some(unit_table), _) => (
+            whole_buckets(
+                unit_table,
+                &aggregated,
+                " AND a.unit = (SELECT units[1] FROM args)",
+            ),
+            format!(" AND {}", visible("c")),
+        ),
+        (true, None, false) => (
             whole_buckets(
                 dimension.scoped_table,
                 &aggregated,
@@ -67,7 +92,7 @@ pub(crate) fn counts_sql(dimension: &Dimension, restricted: bool, select: &str) 
             ),
             format!(" AND {}", visible("c")),
         ),
-        (true, true) => (
+        (true, None, true) => (
             scoped_buckets(dimension.scoped_table, &aggregated),
             format!(" AND {}", visible("c")),
         ),
@@ -138,19 +163,23 @@ fn scoped_buckets(table: &str, aggregated: &str) -> String {
     )
 }
 
-/// The report's two query texts, built once.
+/// The report's query texts, one per [`Scope`], each built on first use.
 #[derive(Debug)]
 pub(crate) struct Queries {
-    unrestricted: LazyLock<String>,
-    restricted: LazyLock<String>,
+    build: fn(Scope) -> String,
+    texts: [OnceLock<String>; 3],
 }
 
 impl Queries {
-    pub(crate) const fn new(unrestricted: fn() -> String, restricted: fn() -> String) -> Self {
+    pub(crate) const fn new(build: fn(Scope) -> String) -> Self {
         Self {
-            unrestricted: LazyLock::new(unrestricted),
-            restricted: LazyLock::new(restricted),
+            build,
+            texts: [const { OnceLock::new() }; 3],
         }
+    }
+
+    fn text(&self, scope: Scope) -> &str {
+        self.texts[scope as usize].get_or_init(|| (self.build)(scope))
     }
 
     /// The query for this request with its parameters bound.
@@ -159,10 +188,11 @@ impl Queries {
         let steps = Steps::of(&pieces);
         let units = request.restriction.units();
         AggregateQuery {
-            rest: match units {
-                Some(_) => self.restricted.as_str(),
-                None => self.unrestricted.as_str(),
-            },
+            rest: self.text(match &units {
+                None => Scope::All,
+                Some(units) if units.len() == 1 => Scope::Unit,
+                Some(_) => Scope::Units,
+            }),
             levels: pieces.iter().map(|p| p.level as i16).collect(),
             los: pieces.iter().map(|p| p.lo).collect(),
             his: pieces.iter().map(|p| p.hi).collect(),

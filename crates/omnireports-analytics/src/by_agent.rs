@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
 use crate::scope::{in_range, unspecified_naive, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
@@ -98,17 +98,18 @@ impl Report for ConversationsByAgent {
 const DIMENSION: Dimension = Dimension {
     table: "agg_agent",
     scoped_table: "agg_agent_scoped",
+    unit_table: Some("agg_agent_unit"),
     keys: &[("served_by_id", "c.served_by_id")],
     raw_joins: "",
 };
 
-static QUERIES: Queries = Queries::new(|| with_names(false), || with_names(true));
+static QUERIES: Queries = Queries::new(with_names);
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
-fn with_names(restricted: bool) -> String {
+fn with_names(scope: Scope) -> String {
     counts_sql(
         &DIMENSION,
-        restricted,
+        scope,
         "SELECT x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
     )

@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -93,18 +93,19 @@ fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResu
 const DIMENSION: Dimension = Dimension {
     table: "agg_department",
     scoped_table: "agg_department",
+    unit_table: None,
     keys: &[("department_id", "c.department_id")],
     raw_joins: "",
 };
 
-static QUERIES: Queries = Queries::new(|| by_name(false), || by_name(true));
+static QUERIES: Queries = Queries::new(by_name);
 
 /// Counts per department id, then per name; NULL id = no department. Departments that no
 /// longer exist are dropped by the join.
-fn by_name(restricted: bool) -> String {
+fn by_name(scope: Scope) -> String {
     counts_sql(
         &DIMENSION,
-        restricted,
+        scope,
         "SELECT d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
          WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY d.name",

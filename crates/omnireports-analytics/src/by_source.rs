@@ -90,6 +90,7 @@ impl Report for ConversationsBySource {
 const DIMENSION: Dimension = Dimension {
     table: "agg_source",
     scoped_table: "agg_source_scoped",
+    unit_table: Some("agg_source_unit"),
     keys: &[
         ("source_type", "c.source_type"),
         ("source_alias", "c.source_alias"),
@@ -97,10 +98,8 @@ const DIMENSION: Dimension = Dimension {
     raw_joins: "",
 };
 
-static QUERIES: Queries = Queries::new(
-    || counts_sql(&DIMENSION, false, "SELECT * FROM counts"),
-    || counts_sql(&DIMENSION, true, "SELECT * FROM counts"),
-);
+static QUERIES: Queries =
+    Queries::new(|scope| counts_sql(&DIMENSION, scope, "SELECT * FROM counts"));
 
 #[derive(QueryableByName)]
 struct SourceCount {

@@ -137,6 +137,7 @@ fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
 const DIMENSION: Dimension = Dimension {
     table: "agg_status",
     scoped_table: "agg_status_scoped",
+    unit_table: Some("agg_status_unit"),
     keys: &[
         ("open", "c.open"),
         ("on_hold", "c.on_hold"),
@@ -146,10 +147,8 @@ const DIMENSION: Dimension = Dimension {
     raw_joins: "",
 };
 
-static QUERIES: Queries = Queries::new(
-    || counts_sql(&DIMENSION, false, "SELECT * FROM counts"),
-    || counts_sql(&DIMENSION, true, "SELECT * FROM counts"),
-);
+static QUERIES: Queries =
+    Queries::new(|scope| counts_sql(&DIMENSION, scope, "SELECT * FROM counts"));
 
 #[derive(QueryableByName)]
 struct StatusCount {

@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::unspecified_naive;
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -94,17 +94,18 @@ impl Report for ConversationsByTags {
 const DIMENSION: Dimension = Dimension {
     table: "agg_tag",
     scoped_table: "agg_tag_scoped",
+    unit_table: Some("agg_tag_unit"),
     keys: &[("tag", "t.tag")],
     raw_joins: " LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true",
 };
 
 /// NULL id = untagged.
-static QUERIES: Queries = Queries::new(|| tag_counts(false), || tag_counts(true));
+static QUERIES: Queries = Queries::new(tag_counts);
 
-fn tag_counts(restricted: bool) -> String {
+fn tag_counts(scope: Scope) -> String {
     counts_sql(
         &DIMENSION,
-        restricted,
+        scope,
         "SELECT tag AS id, tag AS label, n FROM counts",
     )
 }

@@ -88,6 +88,8 @@ enum Change {
     Delete(usize),
     MoveDepartment(usize, Vec<String>),
     DeleteDepartment(usize),
+    /// Creates a department that conversations may already name (ids 6 and 7 start unknown).
+    AddDepartment(usize, Vec<String>),
     /// Folds the changes logged so far into the aggregates; the rest stay logged.
     Fold,
 }
@@ -105,8 +107,20 @@ fn change() -> impl Strategy<Value = Change> {
         (0..40usize).prop_map(Change::Delete),
         (0..6usize, units()).prop_map(|(d, a)| Change::MoveDepartment(d, a)),
         (0..6usize).prop_map(Change::DeleteDepartment),
+        (6..8usize, units()).prop_map(|(d, a)| Change::AddDepartment(d, a)),
         Just(Change::Fold),
     ]
+}
+
+/// Changes, half of the time after folding the inserts, so that the changes to departments
+/// meet folded counts (the per-unit ones move with them).
+fn changes() -> impl Strategy<Value = Vec<Change>> {
+    (any::<bool>(), proptest::collection::vec(change(), 0..8)).prop_map(|(fold, mut changes)| {
+        if fold {
+            changes.insert(0, Change::Fold);
+        }
+        changes
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +179,16 @@ fn apply(conn: &mut PgConnection, change: &Change) {
         Change::DeleteDepartment(d) => {
             diesel::delete(departments::table.find(format!("d{d}"))).execute(conn)
         }
+        Change::AddDepartment(d, ancestors) => diesel::insert_into(departments::table)
+            .values(NewDepartment {
+                id: format!("d{d}"),
+                name: NAMES[d % NAMES.len()].to_owned(),
+                enabled: true,
+                type_: "d".into(),
+                ancestors: text_array(ancestors.clone()),
+            })
+            .on_conflict_do_nothing()
+            .execute(conn),
         Change::Fold => omnireports_analytics::fold_changes(conn, None).map(|_| 0),
     };
     result.unwrap();
@@ -260,7 +284,7 @@ fn aggregated_reports_equal_raw_counts() {
     let strategy = (
         proptest::collection::vec(department(), 0..6),
         proptest::collection::vec(conversation(), 0..40),
-        proptest::collection::vec(change(), 0..8),
+        changes(),
         proptest::collection::vec(query(), 1..6),
     );
     let mut runner = TestRunner::new(Config {

@@ -39,7 +39,7 @@ struct Dump {
 }
 
 /// Every row omnireports keeps (users' `created_at` defaults to now(), so it is left out).
-const DUMPED: [&str; 17] = [
+const DUMPED: [&str; 21] = [
     "roles",
     "permissions",
     "(SELECT id, username, name, active, roles FROM users)",
@@ -56,6 +56,10 @@ const DUMPED: [&str; 17] = [
     "agg_tag_scoped",
     "agg_agent",
     "agg_agent_scoped",
+    "agg_source_unit",
+    "agg_status_unit",
+    "agg_tag_unit",
+    "agg_agent_unit",
     "conversation_changes",
 ];
 
