@@ -195,6 +195,12 @@ BEGIN
         new_id := NEW.id;
         new_units := NEW.ancestors;
     END IF;
+    -- An upsert that leaves the units alone (an import's) moves nothing and waits for no fold.
+    IF old_id IS NOT DISTINCT FROM new_id
+       AND ARRAY(SELECT DISTINCT u FROM unnest(old_units) AS u ORDER BY u)
+           = ARRAY(SELECT DISTINCT u FROM unnest(new_units) AS u ORDER BY u) THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
     FOR t IN SELECT * FROM omnireports_unit_tables() LOOP
         EXECUTE format(
