@@ -124,3 +124,33 @@ fn truncating_conversations_waits_for_a_running_fold_and_empties_the_log() {
     assert_eq!(logged(conn), 0);
     assert!(answers(conn).contains(r#""total":0"#));
 }
+
+#[test]
+fn changes_to_departments_move_folded_counts_between_units() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.batch_execute(
+        "INSERT INTO departments (id, name, ancestors) VALUES ('d1', 'Sales', '{u1}'), ('d2', 'Support', '{u2}');
+         INSERT INTO conversations (id, ts, department_id, department_ancestors, tags, served_by_id)
+         SELECT 'r' || i, '2026-03-01T00:30:00Z'::timestamptz + i * interval '1 hour',
+                CASE WHEN i % 3 = 0 THEN 'd1' ELSE 'd2' END,
+                CASE WHEN i % 3 = 2 THEN '{u1}'::text[] ELSE '{}' END, '{a}', 'agent' || i % 2
+         FROM generate_series(0, 11) AS i;",
+    )
+    .unwrap();
+    fold_changes(conn, None).unwrap();
+    // `answers` compares every report with the plain computation, as u1's monitor too.
+    let mut seen = vec![answers(conn)];
+    for change in [
+        "UPDATE departments SET ancestors = '{u2,u1}' WHERE id = 'd2'",
+        "UPDATE departments SET id = 'd3' WHERE id = 'd1'",
+        "INSERT INTO departments (id, name, ancestors) VALUES ('d1', 'Again', '{u1}')",
+        "DELETE FROM departments WHERE id = 'd2'",
+        "TRUNCATE departments",
+    ] {
+        conn.batch_execute(change).unwrap();
+        let now = answers(conn);
+        assert!(!seen.contains(&now), "{change} changed no answer");
+        seen.push(now);
+    }
+}
