@@ -53,20 +53,37 @@ CREATE FUNCTION omnireports_unit_tables() RETURNS TABLE (unit_table text, scoped
            ('agg_agent_unit', 'agg_agent_scoped', 'served_by_id')
 $$;
 
--- Fills the (empty) per-unit tables `<table><suffix>` from `<scoped table><suffix>`.
+-- Fills the (empty) per-unit tables `<table><suffix>` from `<scoped table><suffix>`. The units
+-- are looked up once per scope (department and ancestors), not once per row: every scope has
+-- month rows in agg_department, filled by the same folds and rebuilds.
 CREATE FUNCTION omnireports_fill_units(suffix text) RETURNS void LANGUAGE plpgsql
     SET work_mem = '256MB' SET jit = off AS $fn$
 DECLARE
     t record;
 BEGIN
+    EXECUTE format(
+        'CREATE TEMP TABLE omnireports_scope_units ON COMMIT DROP AS '
+        'SELECT s.department_id, s.department_ancestors, u.unit '
+        'FROM (SELECT DISTINCT department_id, department_ancestors FROM %I WHERE level = 2) AS s '
+        'CROSS JOIN LATERAL unnest(omnireports_units(s.department_id, s.department_ancestors)) AS u(unit)',
+        'agg_department' || suffix);
+    ANALYZE omnireports_scope_units;
+    -- Scopes without a department (`=` never matches NULL) have their own ancestors as units.
     FOR t IN SELECT * FROM omnireports_unit_tables() LOOP
         EXECUTE format(
             'INSERT INTO %1$I (level, bucket, unit, %3$s, n) '
-            'SELECT s.level, s.bucket, u.unit, %3$s, sum(s.n) FROM %2$I AS s '
-            'CROSS JOIN LATERAL unnest(omnireports_units(s.department_id, s.department_ancestors)) AS u(unit) '
-            'GROUP BY s.level, s.bucket, u.unit, %3$s HAVING sum(s.n) <> 0',
+            'SELECT level, bucket, unit, %3$s, sum(n) FROM ('
+                'SELECT s.level, s.bucket, u.unit, %3$s, s.n FROM %2$I AS s '
+                'JOIN omnireports_scope_units AS u ON u.department_id = s.department_id '
+                 'AND u.department_ancestors = s.department_ancestors '
+                'UNION ALL '
+                'SELECT s.level, s.bucket, u.unit, %3$s, s.n FROM %2$I AS s '
+                'CROSS JOIN LATERAL (SELECT DISTINCT unnest(s.department_ancestors)) AS u(unit) '
+                'WHERE s.level = ANY (''{0,1,2,3,4}'') AND s.department_id IS NULL'
+            ') AS x GROUP BY level, bucket, unit, %3$s HAVING sum(n) <> 0',
             t.unit_table || suffix, t.scoped_table || suffix, t.keys);
     END LOOP;
+    DROP TABLE omnireports_scope_units;
 END
 $fn$;
 
@@ -79,7 +96,16 @@ DECLARE
     keys text;
     carried text;
     groups text;
-    units text := ' CROSS JOIN LATERAL unnest(omnireports_units(d.department_id, d.department_ancestors)) AS u(unit)';
+    -- The units of each scope of the delta, looked up once per scope (OFFSET 0: not pulled up
+    -- into a lookup per row) and hash-joined to its rows (coalesce makes the key hashable;
+    -- IS NOT DISTINCT FROM keeps it exact).
+    units text := ' JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM ('
+        'SELECT DISTINCT department_id, department_ancestors FROM (' || delta || ') AS d) AS s '
+        'CROSS JOIN LATERAL unnest(omnireports_units(s.department_id, s.department_ancestors)) AS u(unit) '
+        'OFFSET 0) AS u '
+        'ON coalesce(u.department_id, '''') = coalesce(d.department_id, '''') '
+        'AND u.department_ancestors = d.department_ancestors '
+        'AND u.department_id IS NOT DISTINCT FROM d.department_id';
     tags text := ' LEFT JOIN LATERAL unnest(d.tags) AS t(tag) ON true';
 BEGIN
     FOR spec IN SELECT * FROM (VALUES
