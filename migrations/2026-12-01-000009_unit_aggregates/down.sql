@@ -15,46 +15,16 @@ BEGIN
 END
 $fn$;
 
--- The refill and the statement function of 000006.
-CREATE OR REPLACE FUNCTION omnireports_refill_aggregates() RETURNS void LANGUAGE plpgsql
-    SET work_mem = '256MB' SET jit = off AS $fn$
-DECLARE
-    tables text[] := ARRAY['agg_department', 'agg_source', 'agg_source_scoped', 'agg_status',
-                           'agg_status_scoped', 'agg_tag', 'agg_tag_scoped', 'agg_agent',
-                           'agg_agent_scoped'];
-    t text;
-    statement text;
-    grant_row record;
+CREATE OR REPLACE FUNCTION omnireports_rebuild_aggregates() RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
     LOCK TABLE conversations IN SHARE MODE;
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('CREATE TABLE %I (LIKE %I)', t || '_fresh', t);
-    END LOOP;
-    FOR statement IN SELECT omnireports_aggregate_sql('SELECT *, 1::bigint AS sign FROM conversations', true)
-    LOOP
-        EXECUTE statement;
-    END LOOP;
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s', t || '_fresh', t || '_fresh_key',
-                       (SELECT pg_get_constraintdef(oid) FROM pg_constraint
-                         WHERE conrelid = t::regclass AND conname = t || '_key'));
-        -- Whoever could read the old table (a separate read-only role) can read the new one.
-        FOR grant_row IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
-                          WHERE c.oid = t::regclass AND a.grantee <> c.relowner LOOP
-            EXECUTE format('GRANT %s ON %I TO %s', grant_row.privilege_type, t || '_fresh',
-                           CASE grant_row.grantee WHEN 0 THEN 'PUBLIC'
-                                ELSE quote_ident(pg_get_userbyid(grant_row.grantee)) END);
-        END LOOP;
-        EXECUTE format('ANALYZE %I', t || '_fresh');
-    END LOOP;
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('DROP TABLE %I', t);
-        EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
-        EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
-    END LOOP;
+    DELETE FROM conversation_changes;
+    PERFORM omnireports_refill_aggregates();
 END
 $fn$;
 
+-- The statement function of 000006.
 -- The statements that add the signed rows of `delta` to every aggregate, one per table; with
 -- `fresh`, plain INSERTs into empty <table>_fresh copies instead of upserts.
 CREATE OR REPLACE FUNCTION omnireports_aggregate_sql(delta text, fresh boolean DEFAULT false) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE AS $fn$
@@ -100,7 +70,7 @@ BEGIN
 END
 $fn$;
 
-DROP FUNCTION omnireports_fill_units(text);
+DROP FUNCTION omnireports_refill_units();
 DROP FUNCTION omnireports_unit_tables();
 DROP TABLE agg_source_unit, agg_status_unit, agg_tag_unit, agg_agent_unit;
 DROP FUNCTION omnireports_units(text, text[]);

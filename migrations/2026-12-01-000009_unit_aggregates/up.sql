@@ -8,7 +8,7 @@
 -- its conversations between units, from the department-scoped tables, in the same
 -- transaction; it waits for a running fold first, like a rebuild, so every change is either
 -- folded before the move or after it, with the new units. A rebuild derives these tables from
--- the department-scoped ones (much smaller than the conversations).
+-- the department-scoped ones it has just filled (much smaller than the conversations).
 --
 -- The department report keeps reading agg_department: it has one row per department anyway.
 
@@ -53,20 +53,20 @@ CREATE FUNCTION omnireports_unit_tables() RETURNS TABLE (unit_table text, scoped
            ('agg_agent_unit', 'agg_agent_scoped', 'served_by_id')
 $$;
 
--- Fills the (empty) per-unit tables `<table><suffix>` from `<scoped table><suffix>`. The units
--- are looked up once per scope (department and ancestors), not once per row: every scope has
--- month rows in agg_department, filled by the same folds and rebuilds.
-CREATE FUNCTION omnireports_fill_units(suffix text) RETURNS void LANGUAGE plpgsql
+-- Fills the per-unit tables anew from the department-scoped ones. The units are looked up
+-- once per scope (department and ancestors), not once per row: every scope has month rows in
+-- agg_department, filled by the same folds and rebuilds.
+CREATE FUNCTION omnireports_refill_units() RETURNS void LANGUAGE plpgsql
     SET work_mem = '256MB' SET jit = off AS $fn$
 DECLARE
     t record;
 BEGIN
-    EXECUTE format(
-        'CREATE TEMP TABLE omnireports_scope_units ON COMMIT DROP AS '
-        'SELECT s.department_id, s.department_ancestors, u.unit '
-        'FROM (SELECT DISTINCT department_id, department_ancestors FROM %I WHERE level = 2) AS s '
-        'CROSS JOIN LATERAL unnest(omnireports_units(s.department_id, s.department_ancestors)) AS u(unit)',
-        'agg_department' || suffix);
+    TRUNCATE agg_source_unit, agg_status_unit, agg_tag_unit, agg_agent_unit;
+    CREATE TEMP TABLE omnireports_scope_units ON COMMIT DROP AS
+        SELECT s.department_id, s.department_ancestors, u.unit
+        FROM (SELECT DISTINCT department_id, department_ancestors FROM agg_department
+               WHERE level = 2) AS s
+        CROSS JOIN LATERAL unnest(omnireports_units(s.department_id, s.department_ancestors)) AS u(unit);
     ANALYZE omnireports_scope_units;
     -- Scopes without a department (`=` never matches NULL) have their own ancestors as units.
     FOR t IN SELECT * FROM omnireports_unit_tables() LOOP
@@ -81,15 +81,15 @@ BEGIN
                 'CROSS JOIN LATERAL (SELECT DISTINCT unnest(s.department_ancestors)) AS u(unit) '
                 'WHERE s.level = ANY (''{0,1,2,3,4}'') AND s.department_id IS NULL'
             ') AS x GROUP BY level, bucket, unit, %3$s HAVING sum(n) <> 0',
-            t.unit_table || suffix, t.scoped_table || suffix, t.keys);
+            t.unit_table, t.scoped_table, t.keys);
     END LOOP;
     DROP TABLE omnireports_scope_units;
 END
 $fn$;
 
 -- The statements that add the signed rows of `delta` to every aggregate (000006), now with
--- the per-unit tables; with `fresh`, plain INSERTs into the empty copies of the others, since
--- a rebuild derives the per-unit tables from them (omnireports_fill_units).
+-- the per-unit tables; with `fresh`, plain INSERTs into the empty copies of the others, from
+-- which a rebuild then derives the per-unit tables (omnireports_refill_units).
 CREATE OR REPLACE FUNCTION omnireports_aggregate_sql(delta text, fresh boolean DEFAULT false) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE
     spec record;
@@ -149,45 +149,14 @@ BEGIN
 END
 $fn$;
 
--- The refill of 000006 (renamed by 000007), with the per-unit tables derived at the end.
-CREATE OR REPLACE FUNCTION omnireports_refill_aggregates() RETURNS void LANGUAGE plpgsql
-    SET work_mem = '256MB' SET jit = off AS $fn$
-DECLARE
-    tables text[] := ARRAY['agg_department', 'agg_source', 'agg_source_scoped', 'agg_status',
-                           'agg_status_scoped', 'agg_tag', 'agg_tag_scoped', 'agg_agent',
-                           'agg_agent_scoped', 'agg_source_unit', 'agg_status_unit',
-                           'agg_tag_unit', 'agg_agent_unit'];
-    t text;
-    statement text;
-    grant_row record;
+-- The rebuild of 000007, which then derives the per-unit counts.
+CREATE OR REPLACE FUNCTION omnireports_rebuild_aggregates() RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
     LOCK TABLE conversations IN SHARE MODE;
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('CREATE TABLE %I (LIKE %I)', t || '_fresh', t);
-    END LOOP;
-    FOR statement IN SELECT omnireports_aggregate_sql('SELECT *, 1::bigint AS sign FROM conversations', true)
-    LOOP
-        EXECUTE statement;
-    END LOOP;
-    PERFORM omnireports_fill_units('_fresh');
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s', t || '_fresh', t || '_fresh_key',
-                       (SELECT pg_get_constraintdef(oid) FROM pg_constraint
-                         WHERE conrelid = t::regclass AND conname = t || '_key'));
-        -- Whoever could read the old table (a separate read-only role) can read the new one.
-        FOR grant_row IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
-                          WHERE c.oid = t::regclass AND a.grantee <> c.relowner LOOP
-            EXECUTE format('GRANT %s ON %I TO %s', grant_row.privilege_type, t || '_fresh',
-                           CASE grant_row.grantee WHEN 0 THEN 'PUBLIC'
-                                ELSE quote_ident(pg_get_userbyid(grant_row.grantee)) END);
-        END LOOP;
-        EXECUTE format('ANALYZE %I', t || '_fresh');
-    END LOOP;
-    FOREACH t IN ARRAY tables LOOP
-        EXECUTE format('DROP TABLE %I', t);
-        EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
-        EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
-    END LOOP;
+    DELETE FROM conversation_changes;
+    PERFORM omnireports_refill_aggregates();
+    PERFORM omnireports_refill_units();
 END
 $fn$;
 
@@ -254,8 +223,7 @@ CREATE TRIGGER departments_unit_aggregates AFTER INSERT OR DELETE OR UPDATE OF i
 CREATE FUNCTION omnireports_departments_truncated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
-    TRUNCATE agg_source_unit, agg_status_unit, agg_tag_unit, agg_agent_unit;
-    PERFORM omnireports_fill_units('');
+    PERFORM omnireports_refill_units();
     RETURN NULL;
 END
 $fn$;
@@ -263,4 +231,4 @@ $fn$;
 CREATE TRIGGER departments_unit_aggregates_truncate AFTER TRUNCATE ON departments
     FOR EACH STATEMENT EXECUTE FUNCTION omnireports_departments_truncated();
 
-SELECT omnireports_fill_units('');
+SELECT omnireports_refill_units();

@@ -68,34 +68,25 @@ pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> S
         .map(|(column, expression)| format!("{expression} AS {column}"))
         .collect();
     let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
-    let restricted = scope != Scope::All;
     let scope_first =
-        restricted && unit_table.is_none() && dimension.scoped_table != dimension.table;
-    let (buckets, filter_c) = match (restricted, unit_table, scope_first) {
-        (false, _, _) => (
-            whole_buckets(dimension.table, &aggregated, ""),
-            String::new(),
+        scope != Scope::All && unit_table.is_none() && dimension.scoped_table != dimension.table;
+    let buckets = match (scope, unit_table) {
+        (Scope::All, _) => whole_buckets(dimension.table, &aggregated, ""),
+        (_, Some(unit_table)) => whole_buckets(
+            unit_table,
+            &aggregated,
+            " AND a.unit = (SELECT units[1] FROM args)",
         ),
-        (true, Some(unit_table), _) => (
-            whole_buckets(
-                unit_table,
-                &aggregated,
-                " AND a.unit = (SELECT units[1] FROM args)",
-            ),
-            format!(" AND {}", visible("c")),
+        _ if scope_first => scoped_buckets(dimension.scoped_table, &aggregated),
+        _ => whole_buckets(
+            dimension.scoped_table,
+            &aggregated,
+            &format!(" AND {}", visible("a")),
         ),
-        (true, None, false) => (
-            whole_buckets(
-                dimension.scoped_table,
-                &aggregated,
-                &format!(" AND {}", visible("a")),
-            ),
-            format!(" AND {}", visible("c")),
-        ),
-        (true, None, true) => (
-            scoped_buckets(dimension.scoped_table, &aggregated),
-            format!(" AND {}", visible("c")),
-        ),
+    };
+    let filter_c = match scope {
+        Scope::All => String::new(),
+        _ => format!(" AND {}", visible("c")),
     };
     let scopes = match scope_first {
         // Only the aggregate buckets need the list of visible scopes (logged and raw rows are
