@@ -291,8 +291,5 @@ pub(crate) fn labelled_body(
             value: row.n,
         });
     }
-    if request.restriction.units().is_some() {
-        unspecified = 0;
-    }
     Ok(ReportBody::summed(report, data, Some(unspecified), request))
 }

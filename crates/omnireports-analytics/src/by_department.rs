@@ -42,7 +42,8 @@ impl Report for ConversationsByDepartment {
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
-        aggregate::labelled_body(self, conn, &QUERIES, request)
+        let body = aggregate::labelled_body(self, conn, &QUERIES, request)?;
+        Ok(without_unspecified_when_restricted(body, request))
     }
 
     fn compute_naive(
@@ -56,8 +57,21 @@ impl Report for ConversationsByDepartment {
             request,
             Box::new(conversations::department_id.is_null()),
         )?;
-        Ok(ReportBody::summed(self, data, Some(unspecified), request))
+        let body = ReportBody::summed(self, data, Some(unspecified), request);
+        Ok(without_unspecified_when_restricted(body, request))
     }
+}
+
+/// Rocket.Chat restricts a monitor by department, which a conversation without one never
+/// matches, so their `unspecified` is 0 here (the sibling reports count what they may see).
+fn without_unspecified_when_restricted(
+    mut body: ReportBody,
+    request: &ReportRequest,
+) -> ReportBody {
+    if request.restriction.units().is_some() {
+        body.unspecified = Some(0);
+    }
+    body
 }
 
 /// Counts per department name. The inner join drops conversations of deleted departments;

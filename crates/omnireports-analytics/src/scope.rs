@@ -13,21 +13,20 @@ use omnireports_db::schema::{conversations, departments};
 pub(crate) type ConversationFilter =
     Box<dyn BoxableExpression<conversations::table, Pg, SqlType = Bool>>;
 
-/// The naive `unspecified`: conversations in range matching `filter`; always 0 for a restricted
-/// caller.
+/// The naive `unspecified`: conversations in range matching `filter` that the caller may see.
 pub(crate) fn unspecified_naive(
     conn: &mut PgConnection,
     request: &ReportRequest,
     filter: ConversationFilter,
 ) -> QueryResult<i64> {
-    if request.restriction.units().is_some() {
-        return Ok(0);
-    }
-    conversations::table
+    let mut query = conversations::table
         .filter(in_range(request.range.start, request.range.end))
         .filter(filter)
-        .count()
-        .get_result(conn)
+        .into_boxed();
+    if let Some(units) = request.restriction.units() {
+        query = query.filter(visible_to(units));
+    }
+    query.count().get_result(conn)
 }
 
 /// Conversations created in `[start, end)`.

@@ -223,3 +223,59 @@ fn restriction_applies_to_every_report() {
         }
     }
 }
+
+#[test]
+fn a_monitors_unspecified_counts_what_they_may_see_except_by_department() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    department(conn, "in-unit", "In", &["unit1"]);
+    department(conn, "elsewhere", "Out", &[]);
+    let visible_bare = |r: &mut NewConversation| r.department_id = Some("in-unit".into());
+    insert(conn, on_day("mine-bare", visible_bare));
+    insert(conn, on_day("mine-bare-2", visible_bare));
+    insert(
+        conn,
+        on_day("mine-by-ancestors", |r| {
+            r.department_ancestors = omnireports_db::models::text_array(["unit1"]);
+        }),
+    );
+    insert(
+        conn,
+        on_day("theirs-bare", |r| {
+            r.department_id = Some("elsewhere".into())
+        }),
+    );
+    let restricted = |report: &dyn Report| {
+        request(
+            DAY_START,
+            DAY_END,
+            report.default_sort(),
+            Restriction::Units(vec!["unit1".into()]),
+        )
+    };
+    // Untagged and unserved: the three conversations the monitor may see, not the fourth.
+    let expected = [
+        ("conversations-by-tags", 3),
+        ("conversations-by-agent", 3),
+        ("conversations-by-department", 0),
+    ];
+    // Unfolded, then folded into the aggregates: both paths and the naive count agree.
+    for fold in [false, true] {
+        if fold {
+            assert_eq!(crate::fold_changes(conn, None).unwrap(), 4);
+        }
+        for (name, unspecified) in expected {
+            let registry = Registry::builtin();
+            let report = registry.get(name).unwrap().as_ref();
+            let request = restricted(report);
+            let fast = compute(report, conn, &request);
+            let naive =
+                serde_json::to_value(report.compute_naive(conn, &request).unwrap()).unwrap();
+            assert_eq!(
+                fast["unspecified"], unspecified,
+                "{name} (folded: {fold}): {fast}"
+            );
+            assert_eq!(fast, naive, "{name} (folded: {fold})");
+        }
+    }
+}
