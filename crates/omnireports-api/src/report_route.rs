@@ -135,11 +135,17 @@ async fn cached_answer(
     Ok(body)
 }
 
-/// `X-User-Id` and `X-Auth-Token`, both present and non-empty.
+/// `X-User-Id` and `X-Auth-Token`, both present and non-empty. A repeated header is read as
+/// Node reads it, its values joined by `", "` (so two user ids are nobody's).
 fn credentials(req: &HttpRequest) -> Option<(String, String)> {
     let header = |name: &str| {
-        let value = req.headers().get(name)?.to_str().ok()?;
-        (!value.is_empty()).then(|| value.to_owned())
+        let values: Option<Vec<&str>> = req
+            .headers()
+            .get_all(name)
+            .map(|value| value.to_str().ok())
+            .collect();
+        let value = values?.join(", ");
+        (!value.is_empty()).then_some(value)
     };
     Some((header("x-user-id")?, header("x-auth-token")?))
 }
