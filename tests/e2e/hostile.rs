@@ -151,6 +151,54 @@ fn an_oversized_header_is_a_json_431() {
 }
 
 #[test]
+fn the_target_and_the_headers_are_counted_together_as_node_does() {
+    let app = TestApp::new();
+    let admin = app.user(&["admin"]);
+    // A 15 KB target and a 10 KB header: each under 16 KiB, together over it.
+    let target = format!("{REPORT}?{RANGE}&pad={}", "a".repeat(15_000));
+    let header = format!("X-Pad: {}\r\n", "v".repeat(10_000));
+    let raw = send(
+        &app,
+        &get(target.as_bytes(), Some(&admin), header.as_bytes()),
+    );
+    assert_json_error(&raw, 431, serde_json::from_str(HEADERS_TOO_LARGE).unwrap());
+    // The same target alone reaches the handler (which refuses the padding parameter).
+    let raw = send(&app, &get(target.as_bytes(), Some(&admin), b""));
+    assert_eq!(raw.status, 400, "{raw:?}");
+    assert_eq!(
+        raw.json()["error"],
+        "must NOT have additional properties [invalid-params]"
+    );
+    assert_still_serving(&app, &admin);
+}
+
+#[test]
+fn repeated_credential_headers_are_joined_as_node_does() {
+    let app = TestApp::new();
+    let admin = app.user(&["admin"]);
+    let target = format!("{REPORT}?{RANGE}");
+    let twice = |name: &str, value: &str| format!("{name}: {value}\r\n{name}: {value}\r\n");
+    for extra in [
+        format!(
+            "X-Auth-Token: {}\r\n{}",
+            admin.token,
+            twice("X-User-Id", &admin.user_id)
+        ),
+        format!(
+            "X-User-Id: {}\r\n{}",
+            admin.user_id,
+            twice("X-Auth-Token", &admin.token)
+        ),
+    ] {
+        // Node reads "id, id": nobody's id, nobody's token.
+        let raw = send(&app, &get(target.as_bytes(), None, extra.as_bytes()));
+        assert_eq!(raw.status, 401, "{extra}: {raw:?}");
+        assert_eq!(raw.body, UNAUTHORIZED_BODY);
+    }
+    assert_still_serving(&app, &admin);
+}
+
+#[test]
 fn many_headers_are_served_until_they_are_too_large() {
     let app = TestApp::new();
     let admin = app.user(&["admin"]);

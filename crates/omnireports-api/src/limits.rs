@@ -12,10 +12,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use omnireports_error::ApiError;
 
-/// Node.js's default `--max-http-header-size`, the most a Rocket.Chat server reads of a head.
-pub const MAX_URI_BYTES: usize = 16 * 1024;
-/// The same bound for the header fields, counted as sent (`name: value\r\n`).
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Node.js's default `--max-http-header-size`. Node counts the request target and every header
+/// field's name and value together (not the method, separators or line ends), and refuses a head
+/// whose count reaches it.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// A target longer than Node's whole head limit gets omnireports' JSON 414 (Node, which cannot
+/// tell, answers 431); one that fits but leaves no room for its headers gets the 431.
+pub const MAX_URI_BYTES: usize = MAX_HEAD_BYTES;
 
 /// Middleware (for `actix_web::middleware::from_fn`): 414 or 431 for an oversized head.
 pub async fn check_head<B: MessageBody>(
@@ -33,14 +36,14 @@ pub async fn check_head<B: MessageBody>(
 
 fn oversized(req: &ServiceRequest) -> Option<ApiError> {
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
-    let headers: usize = req
+    let fields: usize = req
         .headers()
         .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if target > MAX_URI_BYTES {
         Some(ApiError::UriTooLong)
-    } else if headers > MAX_HEADER_BYTES {
+    } else if target + fields >= MAX_HEAD_BYTES {
         Some(ApiError::HeadersTooLarge)
     } else {
         None
@@ -57,9 +60,13 @@ mod tests {
     }
 
     #[test]
-    fn a_uri_at_the_limit_passes_and_one_byte_more_is_414() {
+    fn a_target_that_leaves_no_room_is_431_and_a_longer_one_414() {
         let uri = |len: usize| format!("/?{}", "a".repeat(len - 2));
-        assert_eq!(check(TestRequest::with_uri(&uri(MAX_URI_BYTES))), None);
+        assert_eq!(check(TestRequest::with_uri(&uri(MAX_HEAD_BYTES - 1))), None);
+        assert_eq!(
+            check(TestRequest::with_uri(&uri(MAX_HEAD_BYTES))),
+            Some(431)
+        );
         assert_eq!(
             check(TestRequest::with_uri(&uri(MAX_URI_BYTES + 1))),
             Some(414)
@@ -79,9 +86,24 @@ mod tests {
     }
 
     #[test]
+    fn the_target_and_the_header_fields_are_counted_together() {
+        // As Node counts: a 15 KB target and a 10 KB header are each under 16 KiB.
+        let target = format!("/?{}", "a".repeat(15_000));
+        let header = ("x-a", "v".repeat(10_000));
+        let req = TestRequest::with_uri(&target).insert_header(header);
+        assert_eq!(check(req), Some(431));
+        // The last byte that fits: target + name + value one short of the limit.
+        let room = MAX_HEAD_BYTES - 1 - target.len() - "x-a".len();
+        let req = TestRequest::with_uri(&target).insert_header(("x-a", "v".repeat(room)));
+        assert_eq!(check(req), None);
+        let req = TestRequest::with_uri(&target).insert_header(("x-a", "v".repeat(room + 1)));
+        assert_eq!(check(req), Some(431));
+    }
+
+    #[test]
     fn the_uri_is_checked_first() {
         let req = TestRequest::with_uri(&format!("/?{}", "a".repeat(MAX_URI_BYTES)))
-            .insert_header(("x-a", "v".repeat(MAX_HEADER_BYTES)));
+            .insert_header(("x-a", "v".repeat(MAX_HEAD_BYTES)));
         assert_eq!(check(req), Some(414));
     }
 }
