@@ -98,6 +98,25 @@ fn metrics_count_requests_per_route_and_status() {
 }
 
 #[test]
+fn made_up_methods_share_one_metrics_label() {
+    let app = TestApp::with(|settings| settings.aggregates.fold_interval_ms = 0);
+    for i in 0..20 {
+        let response = app.request(&format!("MADEUP{i}"), REPORT, &[]);
+        assert_eq!(response.status, 405, "{}", response.text);
+    }
+    assert_eq!(app.request("PATCH", REPORT, &[]).status, 405);
+    let metrics = app.get("/metrics", None).text;
+    let series = |method: &str| {
+        format!(
+            r#"omnireports_http_requests_total{{route="{REPORT}",method="{method}",status="405"}}"#
+        )
+    };
+    assert_eq!(sample(&metrics, &series("other")), Some(20.0), "{metrics}");
+    assert_eq!(sample(&metrics, &series("PATCH")), Some(1.0), "{metrics}");
+    assert!(!metrics.contains("MADEUP"), "{metrics}");
+}
+
+#[test]
 fn metrics_stay_up_without_the_database() {
     let app = TestApp::with(|settings| {
         settings.database.url = "postgres://nobody@127.0.0.1:1/none".to_owned().into();

@@ -6,6 +6,7 @@ use crate::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::ContentType;
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use diesel::dsl::{count_star, sql};
@@ -27,11 +28,26 @@ use std::time::Instant;
 /// The label of requests that matched no route, so unknown paths cannot grow the label set.
 const UNMATCHED: &str = "unmatched";
 
+/// The `method` label of requests whose method is none of the standard ones.
+const OTHER_METHOD: &str = "other";
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: String,
-    method: String,
+    method: &'static str,
     status: u16,
+}
+
+/// The method's label: its name when it is one of HTTP's standard methods, else
+/// [`OTHER_METHOD`], so that made-up methods cannot grow the label set.
+fn method_label(method: &Method) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|name| *name == method.as_str())
+        .unwrap_or(OTHER_METHOD)
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -111,7 +127,7 @@ impl Metrics {
         self.folded_changes.inc_by(rows);
     }
 
-    fn observe(&self, route: String, method: String, status: u16, seconds: f64) {
+    fn observe(&self, route: String, method: &'static str, status: u16, seconds: f64) {
         self.latency
             .get_or_create(&RouteLabels {
                 route: route.clone(),
@@ -154,7 +170,7 @@ pub async fn track(
             request
                 .match_pattern()
                 .unwrap_or_else(|| UNMATCHED.to_owned()),
-            request.method().as_str().to_owned(),
+            method_label(request.method()),
             response.status().as_u16(),
             started.elapsed().as_secs_f64(),
         );
