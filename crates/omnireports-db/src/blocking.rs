@@ -53,9 +53,15 @@ impl Database {
 
     /// Runs `query` on a pooled connection on the blocking thread pool, never on an async
     /// worker. The caller's tracing span follows the work; errors are mapped to [`DbError`].
+    ///
+    /// A pooled connection that the server has closed since it was last used (a restart, a
+    /// failover, `pg_terminate_backend`) fails its first statement at once and is discarded;
+    /// `query` then runs again on the next connection, so that no client sees the stale ones.
+    /// It may therefore run more than once, but only after a lost connection, which rolled back
+    /// whatever it had begun.
     pub async fn run<T, F>(&self, query: F) -> Result<T, DbError>
     where
-        F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+        F: Fn(&mut PgConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let permit = self.permit().await?;
@@ -64,8 +70,7 @@ impl Database {
         let task = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let _permit = permit;
-            let mut conn = pool.get()?;
-            query(&mut conn).map_err(DbError::from)
+            run_on_live_connection(&pool, query)
         });
         task.await
             .map_err(|join| DbError::Internal(format!("blocking task failed: {join}")))?
@@ -87,4 +92,36 @@ impl Database {
             }
         }
     }
+}
+
+/// Runs `query` on a connection of `pool`, again on the next one while the connection turns
+/// out to be lost: at most once per connection the pool can hold, plus one on a new one.
+fn run_on_live_connection<T>(
+    pool: &PgPool,
+    query: impl Fn(&mut PgConnection) -> QueryResult<T>,
+) -> Result<T, DbError> {
+    let mut attempts_left = pool.max_size() + 1;
+    loop {
+        let mut conn = pool.get()?;
+        match query(&mut conn) {
+            Err(error) if attempts_left > 1 && is_connection_lost(&error) => {
+                tracing::info!(%error, "a pooled connection was lost; running again on another");
+                attempts_left -= 1;
+            }
+            result => return result.map_err(DbError::from),
+        }
+    }
+}
+
+/// A connection the server closed: diesel reads it from the connection's status (and from
+/// SQLSTATE class 08). Its transaction state is then broken, so the pool discards it.
+fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    )
 }

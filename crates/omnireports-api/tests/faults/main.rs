@@ -11,4 +11,5 @@ mod killed_import;
 mod logs;
 mod outage;
 mod overload;
+mod reconnect;
 mod shutdown;
