@@ -62,7 +62,8 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> PgPool {
     Pool::builder()
         .max_size(settings.max_size.max(1))
         .min_idle(settings.min_idle)
-        // A broken connection fails its query (503) and is then discarded; no ping per checkout.
+        // No ping per checkout: a connection the server dropped fails its first statement and is
+        // discarded, and `Database::run` runs the query again on another.
         .test_on_check_out(false)
         .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms.max(1)))
         .idle_timeout(Some(Duration::from_millis(settings.idle_timeout_ms.max(1))))
