@@ -13,6 +13,8 @@ pub enum AdminError {
     UserExists(String),
     #[error("no user has the id or username {0:?}")]
     UnknownUser(String),
+    #[error("the user {0:?} is deactivated: a deactivated user holds no tokens")]
+    InactiveUser(String),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -80,15 +82,19 @@ pub fn create_token(
     Ok(token)
 }
 
-/// The id of the user with this id, or else this username.
+/// The id of the active user with this id, or else this username.
 fn find_user(conn: &mut PgConnection, user: &str) -> Result<String, AdminError> {
-    users::table
+    let (id, active) = users::table
         .filter(users::id.eq(user).or(users::username.eq(user)))
         .order(users::id.eq(user).desc())
-        .select(users::id)
-        .first(conn)
+        .select((users::id, users::active))
+        .first::<(String, bool)>(conn)
         .optional()?
-        .ok_or_else(|| AdminError::UnknownUser(user.to_owned()))
+        .ok_or_else(|| AdminError::UnknownUser(user.to_owned()))?;
+    match active {
+        true => Ok(id),
+        false => Err(AdminError::InactiveUser(user.to_owned())),
+    }
 }
 
 #[cfg(test)]
@@ -130,5 +136,22 @@ mod tests {
             create_token(conn, "nobody", None),
             Err(AdminError::UnknownUser(_))
         ));
+    }
+
+    #[test]
+    fn a_deactivated_user_gets_no_token() {
+        let db = TestDatabase::new();
+        let conn = &mut db.connect();
+        let id = create_user(conn, "mia", None, &[]).unwrap();
+        diesel::update(users::table.find(&id))
+            .set(users::active.eq(false))
+            .execute(conn)
+            .unwrap();
+        assert!(matches!(
+            create_token(conn, "mia", Some("ci")),
+            Err(AdminError::InactiveUser(_))
+        ));
+        let held: i64 = user_tokens::table.count().get_result(conn).unwrap();
+        assert_eq!(held, 0);
     }
 }

@@ -242,3 +242,30 @@ fn authorize_reports_both_permissions_in_one_query() {
         .unwrap();
     assert!(!admin.can_view_reports);
 }
+
+#[test]
+fn deactivating_a_user_revokes_their_tokens_for_good() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    add_user(conn, "u1", &["admin"], true);
+    add_token(conn, "u1", "login", LOGIN_TOKEN, 1);
+    add_token(conn, "u1", "personal", PERSONAL_ACCESS_TOKEN, 1);
+    add_user(conn, "u2", &["admin"], true);
+    add_token(conn, "u2", "other", LOGIN_TOKEN, 1);
+    let set_active = |conn: &mut PgConnection, active: bool| {
+        diesel::update(users::table.find("u1"))
+            .set(users::active.eq(active))
+            .execute(conn)
+            .unwrap();
+    };
+    set_active(conn, false);
+    set_active(conn, true);
+    assert!(login(conn, "u1", "login").is_none());
+    assert!(login(conn, "u1", "personal").is_none());
+    // Another user's tokens and an update that keeps a user active change nothing.
+    diesel::update(users::table.find("u2"))
+        .set((users::active.eq(true), users::name.eq("renamed")))
+        .execute(conn)
+        .unwrap();
+    assert!(login(conn, "u2", "other").is_some());
+}

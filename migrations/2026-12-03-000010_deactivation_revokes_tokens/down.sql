@@ -1,0 +1,2 @@
+DROP TRIGGER users_deactivated_revoke_tokens ON users;
+DROP FUNCTION omnireports_revoke_tokens_of_deactivated();
