@@ -9,9 +9,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest};
-use tracing::Span;
+use tracing::field::{Field, Visit};
+use tracing::{Level, Span};
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpan, RootSpanBuilder};
 use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::EnvFilter;
 
 /// Header carrying the request id of the log line.
@@ -22,14 +25,62 @@ pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_span_events(FmtSpan::CLOSE)
         .with_writer(std::io::stderr);
-    let _ = match settings.format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
+    let lines = match settings.format {
+        LogFormat::Json => lines.json().boxed(),
+        LogFormat::Text => lines.boxed(),
     };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(ClientFaults)
+        .with(lines)
+        .try_init();
+}
+
+/// actix-http logs every connection that ends in an error at ERROR, the client's own faults
+/// included: a malformed request, a connection reset, a client too slow to send its head. Those
+/// are written again as WARN (malformed requests) or DEBUG (the network), so that ERROR keeps
+/// meaning a fault of the server.
+#[derive(Debug)]
+struct ClientFaults;
+
+impl<S: tracing::Subscriber> Layer<S> for ClientFaults {
+    fn event_enabled(&self, event: &tracing::Event<'_>, _: Context<'_, S>) -> bool {
+        let meta = event.metadata();
+        if *meta.level() != Level::ERROR || meta.target() != "actix_http::h1::dispatcher" {
+            return true;
+        }
+        let mut message = Message::default();
+        event.record(&mut message);
+        let Some(cause) = message.0.strip_prefix("stream error: ") else {
+            return true;
+        };
+        if cause.starts_with("request parse error") {
+            tracing::warn!(target: "omnireports::http", "malformed request: {cause}");
+        } else if cause.starts_with("I/O error")
+            || cause.starts_with("request did not complete within")
+            || cause.starts_with("connection shutdown timeout")
+        {
+            tracing::debug!(target: "omnireports::http", "connection closed: {cause}");
+        } else {
+            return true;
+        }
+        false
+    }
+}
+
+/// The `message` field of an event.
+#[derive(Debug, Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
 /// The request's root span: `tracing-actix-web`'s fields plus the authenticated `user_id`.

@@ -71,3 +71,62 @@ fn one_json_line_per_request_with_ids_and_never_a_token() {
     assert!(!log.contains(wrong_token), "a token was logged:\n{log}");
     assert!(!log.contains(&omnireports_auth::hash_token(&token)));
 }
+
+/// Sends raw bytes and reads the answer until the server closes the connection.
+fn send_raw(server: &Server, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(server.addr()).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn a_clients_malformed_request_is_a_warning_not_an_error() {
+    let db = TestDatabase::new();
+    let json_log = [
+        ("OMNIREPORTS_LOG__FORMAT", "json"),
+        ("OMNIREPORTS_LOG__FILTER", "info"),
+    ];
+    let mut server = Server::start_with(db.url(), &Limits::default(), &json_log);
+    let answers = [
+        send_raw(&server, b"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n"),
+        send_raw(
+            &server,
+            b"GET / HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n",
+        ),
+    ];
+    // A client that vanishes after half a request.
+    drop(std::net::TcpStream::connect(server.addr()).map(|mut s| {
+        std::io::Write::write_all(&mut s, b"GET / HT").unwrap();
+    }));
+    std::thread::sleep(Duration::from_millis(200));
+    server.terminate();
+    server.wait_exit(Duration::from_secs(30));
+    let log = server.log();
+    for answer in &answers {
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    assert!(
+        lines.iter().all(|line| line["level"] != "ERROR"),
+        "an ERROR line for a client's mistake:\n{log}"
+    );
+    let warnings = lines
+        .iter()
+        .filter(|line| line["level"] == "WARN")
+        .filter(|line| {
+            line["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("malformed request: request parse error"))
+        })
+        .count();
+    assert_eq!(warnings, 2, "{log}");
+}
