@@ -30,7 +30,8 @@ fi
 
 cargo build --release -q -p omnireports-api --bin omnireports
 cargo build --release -q -p omnireports-import --example gen-rooms
-bin=target/release/omnireports
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/release/omnireports
 
 work=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
 chmod 755 "$work"
@@ -52,7 +53,7 @@ now() { date +%s.%N; }
 rate() { awk -v n="$rooms" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 
 echo "generating $rooms rooms…" >&2
-target/release/examples/gen-rooms "$rooms" "$work/export"
+"$TARGET_DIR"/release/examples/gen-rooms "$rooms" "$work/export"
 mv "$work/export/conversations.csv" "$work/conversations.csv" # not a collection file
 json_mb=$(du -m "$work/export/rocketchat_room.json" | cut -f1)
 

@@ -27,7 +27,8 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >&2
 fi
 cargo build --release -q -p omnireports-api --bin omnireports
-bin=target/release/omnireports
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/release/omnireports
 
 sandbox_cluster soak
 wrk_pid=''

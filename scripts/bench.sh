@@ -24,9 +24,10 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release -p omnireports-api --bin omnireports >&2
 cargo build --release -p omnireports-analytics --example baseline --example ranges >&2
-bin=target/release/omnireports
-baseline=target/release/examples/baseline
-ranges_bin=target/release/examples/ranges
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/release/omnireports
+baseline=$TARGET_DIR/release/examples/baseline
+ranges_bin=$TARGET_DIR/release/examples/ranges
 
 dir=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
 server=''

@@ -17,7 +17,8 @@ done
 (cd tests/browser && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
 scripts/deps.sh
 cargo build --bin omnireports
-bin=target/debug/omnireports
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/debug/omnireports
 
 sandbox_cluster browser
 sandbox_demo "$bin"

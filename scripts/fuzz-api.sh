@@ -15,7 +15,8 @@ if [[ ! -x $VENV/bin/st ]]; then
   "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 cargo build --quiet --bin omnireports
-bin=target/debug/omnireports
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/debug/omnireports
 
 sandbox_cluster fuzz-api
 sandbox_demo "$bin"

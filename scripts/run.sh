@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 cargo build --bin omnireports
-bin=target/debug/omnireports
+source scripts/lib/target-dir.sh
+bin=$TARGET_DIR/debug/omnireports
 mkdir -p .data
 
 if [[ -z "${DATABASE_URL:-}" ]]; then

@@ -14,3 +14,4 @@ mod import;
 mod operations;
 mod rate_limit;
 mod rocketchat;
+mod scripts;
