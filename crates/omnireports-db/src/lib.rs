@@ -11,6 +11,7 @@ pub use blocking::{Database, WaitCounters};
 pub use error::DbError;
 pub use migrate::{
     has_pending_migrations, revert_all_migrations, run_pending_migrations, MIGRATIONS,
+    MIN_SERVER_VERSION_NUM,
 };
 pub use pool::{build_pool, PgPool, PoolSettings, SESSION_SETUP};
 

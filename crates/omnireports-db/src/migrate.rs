@@ -1,3 +1,6 @@
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
 use diesel::PgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -6,8 +9,19 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Applies every pending migration; returns the versions applied.
+/// The oldest PostgreSQL the schema runs on (`server_version_num`): `UNIQUE NULLS NOT
+/// DISTINCT` is new in PostgreSQL 15.
+pub const MIN_SERVER_VERSION_NUM: i32 = 150_000;
+
+/// Applies every pending migration; returns the versions applied. A server older than
+/// [`MIN_SERVER_VERSION_NUM`] is refused before anything is applied.
 pub fn run_pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, BoxError> {
+    let (number, version) = diesel::select((
+        sql::<Integer>("current_setting('server_version_num')::int"),
+        sql::<Text>("current_setting('server_version')"),
+    ))
+    .get_result::<(i32, String)>(conn)?;
+    supported_server(number, &version)?;
     let applied = conn.run_pending_migrations(MIGRATIONS)?;
     Ok(applied.iter().map(ToString::to_string).collect())
 }
@@ -27,4 +41,29 @@ pub fn has_pending_migrations(conn: &mut PgConnection) -> diesel::QueryResult<bo
             Err(other) => diesel::result::Error::QueryBuilderError(other),
         }
     })
+}
+
+/// An error naming the server's version unless it is [`MIN_SERVER_VERSION_NUM`] or newer.
+fn supported_server(server_version_num: i32, server_version: &str) -> Result<(), String> {
+    match server_version_num >= MIN_SERVER_VERSION_NUM {
+        true => Ok(()),
+        false => Err(format!(
+            "PostgreSQL {server_version} is too old: omnireports needs PostgreSQL 15 or newer"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supported_server;
+
+    #[test]
+    fn servers_before_15_are_refused_by_name() {
+        assert_eq!(
+            supported_server(140_011, "14.11 (Debian 14.11-1)"),
+            Err("PostgreSQL 14.11 (Debian 14.11-1) is too old: omnireports needs PostgreSQL 15 or newer".into())
+        );
+        assert_eq!(supported_server(150_000, "15.0"), Ok(()));
+        assert_eq!(supported_server(170_002, "17.2"), Ok(()));
+    }
 }
