@@ -108,7 +108,11 @@ fn run_on_live_connection<T>(
                 tracing::info!(%error, "a pooled connection was lost; running again on another");
                 attempts_left -= 1;
             }
-            result => return result.map_err(DbError::from),
+            Err(error) => {
+                let timed_out = crate::clock::last_statement_timed_out(&mut conn);
+                return Err(DbError::from_statement(error, timed_out));
+            }
+            Ok(value) => return Ok(value),
         }
     }
 }

@@ -12,22 +12,26 @@ pub enum DbError {
     Internal(String),
 }
 
-impl From<DieselError> for DbError {
-    fn from(error: DieselError) -> Self {
+impl DbError {
+    /// A failed statement: `timed_out` when it ran into its `statement_timeout` (the pool's
+    /// connections time their statements, whatever language PostgreSQL speaks).
+    pub(crate) fn from_statement(error: DieselError, timed_out: bool) -> Self {
         match &error {
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => DbError::Unavailable(error.to_string()),
-            // PostgreSQL reports statement_timeout (SQLSTATE 57014) with this message.
-            DieselError::DatabaseError(_, info)
-                if info.message().contains("statement timeout")
-                    || info.message().contains("canceling statement") =>
-            {
-                DbError::Unavailable(error.to_string())
-            }
+            DieselError::DatabaseError(..) if timed_out => DbError::Unavailable(error.to_string()),
             _ => DbError::Internal(error.to_string()),
         }
+    }
+}
+
+/// Lost connections (diesel tells them from the connection's state and SQLSTATE class 08) are
+/// 503, anything else 500: without the statement's clock a timeout cannot be told apart.
+impl From<DieselError> for DbError {
+    fn from(error: DieselError) -> Self {
+        DbError::from_statement(error, false)
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod blocking;
+mod clock;
 mod error;
 mod migrate;
 pub mod models;

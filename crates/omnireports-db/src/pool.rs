@@ -1,4 +1,5 @@
-use diesel::connection::SimpleConnection;
+use crate::clock::StatementClock;
+use diesel::connection::{Connection as _, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::PgConnection;
 use serde::Deserialize;
@@ -48,6 +49,7 @@ struct SessionSetup {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.set_instrumentation(StatementClock::new(self.statement_timeout_ms));
         conn.batch_execute(&format!(
             "{SESSION_SETUP} SET statement_timeout = {};",
             self.statement_timeout_ms

@@ -75,6 +75,46 @@ fn statement_timeout_is_reported_as_unavailable() {
     assert!(matches!(result, Err(DbError::Unavailable(_))), "{result:?}");
 }
 
+/// A locale of the machine's other than English, for `lc_messages` (scripts/test.sh makes one).
+const GERMAN: &str = "de_DE.UTF-8";
+
+#[test]
+fn statement_timeout_is_unavailable_whatever_language_postgres_speaks() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let set = format!("ALTER DATABASE {} SET lc_messages = '{GERMAN}'", db.name());
+    if let Err(error) = conn.batch_execute(&set) {
+        // Only where the server cannot load the locale (not under `make test` as root).
+        eprintln!("SKIPPED: the server has no {GERMAN} locale ({error})");
+        return;
+    }
+    let settings = PoolSettings {
+        statement_timeout_ms: 50,
+        ..PoolSettings::default()
+    };
+    let database = Database::new(build_pool(db.url(), &settings));
+    let result = runtime().block_on(database.run(|conn| conn.batch_execute("SELECT pg_sleep(2)")));
+    let Err(DbError::Unavailable(cause)) = result else {
+        panic!("{result:?}");
+    };
+    assert!(
+        !cause.contains("statement timeout"),
+        "not in German: {cause}"
+    );
+}
+
+#[test]
+fn an_error_that_merely_reads_like_a_timeout_is_internal() {
+    let db = TestDatabase::new();
+    let database = Database::new(build_pool(db.url(), &PoolSettings::default()));
+    let result = runtime().block_on(database.run(|conn| {
+        conn.batch_execute(
+            "DO $$ BEGIN RAISE EXCEPTION 'canceling statement due to statement timeout'; END $$",
+        )
+    }));
+    assert!(matches!(result, Err(DbError::Internal(_))), "{result:?}");
+}
+
 #[test]
 fn unreachable_server_is_reported_as_unavailable_quickly() {
     let settings = PoolSettings {
