@@ -11,13 +11,29 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-/// Windows are swept of expired entries once the map holds this many keys.
+/// Windows are swept of expired entries once the map holds this many keys, and after a sweep
+/// again at twice the keys it left, so that many live windows cost no sweep per call.
 const SWEEP_AT: usize = 10_000;
 
 #[derive(Debug)]
 pub struct RateLimiter {
     settings: RateLimitSettings,
-    windows: Mutex<HashMap<(IpAddr, &'static str), Window>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Debug)]
+struct Windows {
+    by_key: HashMap<(IpAddr, &'static str), Window>,
+    sweep_at: usize,
+}
+
+impl Windows {
+    fn sweep_if_due(&mut self, now_ms: i64) {
+        if self.by_key.len() >= self.sweep_at {
+            self.by_key.retain(|_, window| window.reset_ms > now_ms);
+            self.sweep_at = SWEEP_AT.max(2 * self.by_key.len());
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +46,10 @@ impl RateLimiter {
     pub fn new(settings: RateLimitSettings) -> Self {
         Self {
             settings,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows {
+                by_key: HashMap::new(),
+                sweep_at: SWEEP_AT,
+            }),
         }
     }
 
@@ -48,10 +67,8 @@ impl RateLimiter {
         let limit = self.settings.calls;
         let window_ms = i64::try_from(self.settings.window_ms).unwrap_or(i64::MAX);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|_, window| window.reset_ms > now_ms);
-        }
-        let window = windows.entry((ip, route)).or_insert(Window {
+        windows.sweep_if_due(now_ms);
+        let window = windows.by_key.entry((ip, route)).or_insert(Window {
             reset_ms: now_ms.saturating_add(window_ms),
             calls: 0,
         });
@@ -136,5 +153,35 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(limiter.check(IP, "r", 0), Ok(None));
         }
+    }
+
+    fn ip(n: u32) -> IpAddr {
+        IpAddr::V4(std::net::Ipv4Addr::from(n))
+    }
+
+    #[test]
+    fn expired_windows_are_swept_and_live_ones_kept() {
+        let limiter = limiter(1, 1_000);
+        for n in 0..SWEEP_AT as u32 {
+            assert!(limiter.check(ip(n), "r", 0).is_ok());
+        }
+        // The next call after the windows expired sweeps them all.
+        assert!(limiter.check(IP, "r", 5_000).is_ok());
+        assert_eq!(limiter.windows.lock().unwrap().by_key.len(), 1);
+    }
+
+    #[test]
+    fn many_live_windows_are_not_swept_on_every_call() {
+        let limiter = limiter(1, 60_000);
+        for n in 0..(SWEEP_AT as u32 + 10) {
+            assert!(limiter.check(ip(n), "r", 0).is_ok());
+        }
+        let windows = limiter.windows.lock().unwrap();
+        assert_eq!(windows.by_key.len(), SWEEP_AT + 10);
+        // One sweep found them all live: the next one waits for twice as many.
+        assert_eq!(windows.sweep_at, 2 * SWEEP_AT);
+        drop(windows);
+        // Still counted: a second call of a live window is refused.
+        assert!(limiter.check(ip(3), "r", 1).is_err());
     }
 }
