@@ -323,8 +323,8 @@ struct Parsed {
     minute: Option<i64>,
     second: Option<i64>,
     ms: Option<i64>,
-    /// Minutes east of UTC: `None` means local time, `Some(None)` an offset out of range.
-    offset: Option<Option<i64>>,
+    /// Minutes east of UTC; `None` means local time.
+    offset: Option<i64>,
 }
 
 /// moment's non-strict format parser: each token takes the first match of its regex in what is
@@ -382,7 +382,7 @@ impl Parsed {
             + TimeDelta::milliseconds(ms);
         let local = date.and_time(NaiveTime::MIN).checked_add_signed(clock)?;
         match self.offset {
-            Some(offset) => civil::at_offset(local, TimeDelta::minutes(offset?)),
+            Some(offset) => civil::at_offset(local, TimeDelta::minutes(offset)),
             None => civil::local_to_utc(local, tz),
         }
     }
@@ -416,24 +416,22 @@ fn fraction_ms(digits: &str) -> i64 {
     (fraction * 1000.0).trunc() as i64
 }
 
-/// moment's `offsetFromString` (since 2.30): `Z`, `±HH`, `±HHmm` or `±HH:mm`, in minutes east of
-/// UTC; `None` when the minutes exceed 59 or the offset is beyond +14:00 or -12:00.
-fn offset_minutes(text: &str) -> Option<i64> {
+/// moment's `offsetFromString` (up to 2.30.1): `Z`, `±HH`, `±HHmm` or `±HH:mm`, in minutes east
+/// of UTC: `HH * 60 + mm`, with any two digits for either (`+99:99` is 6039 minutes).
+fn offset_minutes(text: &str) -> i64 {
     let digits: Vec<i64> = text
         .bytes()
         .filter(u8::is_ascii_digit)
         .map(|b| i64::from(b - b'0'))
         .collect();
-    let (hours, minutes) = match digits.as_slice() {
-        [h1, h2] => (h1 * 10 + h2, 0),
-        [h1, h2, m1, m2] => (h1 * 10 + h2, m1 * 10 + m2),
-        _ => return Some(0),
+    let minutes = match digits.as_slice() {
+        [h1, h2] => (h1 * 10 + h2) * 60,
+        [h1, h2, m1, m2] => (h1 * 10 + h2) * 60 + m1 * 10 + m2,
+        _ => return 0,
     };
-    let total = hours * 60 + minutes;
-    let east = text.starts_with('+');
-    let limit = if east { 14 * 60 } else { 12 * 60 };
-    if minutes > 59 || total > limit {
-        return None;
+    if text.starts_with('+') {
+        minutes
+    } else {
+        -minutes
     }
-    Some(if east { total } else { -total })
 }

@@ -146,13 +146,24 @@ fn iso_zones_are_applied() {
 }
 
 #[test]
-fn iso_offsets_out_of_range_are_invalid() {
-    assert_invalid(&[
-        "2024-03-15T10:00+14:01",
-        "2024-03-15T10:00-12:01",
-        "2024-03-15T10:00+01:60",
-        "2024-03-15T10:00+99:99",
-    ]);
+fn iso_offsets_take_any_two_digits_of_hours_and_minutes() {
+    // moment's offsetFromString: hh * 60 + mm minutes, neither range-checked.
+    assert_parses(
+        &[
+            ("2026-01-01T00:00:00+24:00", "2025-12-31T00:00:00.000Z"),
+            ("2026-01-01T00:00:00-24:00", "2026-01-02T00:00:00.000Z"),
+            ("2026-01-01T00:00:00+2400", "2025-12-31T00:00:00.000Z"),
+            ("2026-01-01T00:00:00+24", "2025-12-31T00:00:00.000Z"),
+            ("2024-03-15T10:00+14:01", "2024-03-14T19:59:00.000Z"),
+            ("2024-03-15T10:00-12:01", "2024-03-15T22:01:00.000Z"),
+            ("2024-03-15T10:00+01:60", "2024-03-15T08:00:00.000Z"),
+            // 99 * 60 + 99 = 6039 minutes.
+            ("2024-03-15T10:00+99:99", "2024-03-11T05:21:00.000Z"),
+            ("2024-03-15T10:00-9999", "2024-03-19T14:39:00.000Z"),
+            ("20240315T1000+9999", "2024-03-11T05:21:00.000Z"),
+        ],
+        tz("Europe/Berlin"),
+    );
 }
 
 #[test]
@@ -298,9 +309,14 @@ fn out_of_range_rfc_2822_fields_are_invalid() {
 
 #[test]
 fn rfc_2822_offsets_are_not_range_checked() {
-    assert_eq!(
-        parse("1 Jan 2020 10:00 +0099").as_deref(),
-        Some("2020-01-01T08:21:00.000Z")
+    // moment's calculateOffset: hhmm / 100 hours and hhmm % 100 minutes of the signed number.
+    assert_parses(
+        &[
+            ("1 Jan 2020 10:00 +0099", "2020-01-01T08:21:00.000Z"),
+            ("1 Jan 2020 10:00 +2400", "2019-12-31T10:00:00.000Z"),
+            ("1 Jan 2020 10:00 -9999", "2020-01-05T14:39:00.000Z"),
+        ],
+        Tz::UTC,
     );
 }
 
@@ -365,6 +381,21 @@ fn an_es5_date_time_that_moment_rejects_is_local_in_v8() {
         &[("2020T10:00", "2020-01-01T09:00:00.000Z")],
         tz("Europe/Berlin"),
     );
+}
+
+#[test]
+fn v8_checks_es5_offsets_but_not_legacy_ones() {
+    // Not ISO for moment, so `new Date` decides: its ES5 reader wants hours up to 23 and minutes
+    // up to 59; its legacy reader takes any.
+    assert_parses(
+        &[
+            ("2020T10:00+23:59", "2019-12-31T10:01:00.000Z"),
+            ("Jan 1 2020 10:00 GMT+9999", "2019-12-28T05:21:00.000Z"),
+            ("1/1/2020 10:00 +24:00", "2019-12-31T10:00:00.000Z"),
+        ],
+        Tz::UTC,
+    );
+    assert_invalid(&["2020T10:00+24:00", "2020T10:00+0060"]);
 }
 
 #[test]
