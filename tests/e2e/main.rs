@@ -9,6 +9,7 @@ mod cache;
 mod dashboard;
 mod errors;
 mod every_report;
+mod far_dates;
 mod hostile;
 mod import;
 mod operations;

@@ -175,7 +175,8 @@ impl Queries {
 
     /// The query for this request with its parameters bound.
     pub(crate) fn bind(&self, request: &ReportRequest) -> AggregateQuery<'_> {
-        let pieces = plan(request.range.start, request.range.end);
+        let range = request.range.storable();
+        let pieces = plan(range.start, range.end);
         let steps = Steps::of(&pieces);
         let units = request.restriction.units();
         AggregateQuery {

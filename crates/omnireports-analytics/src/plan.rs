@@ -3,7 +3,8 @@
 //! partial hours. Each level tiles the buckets of the level above it, so a range reads at most
 //! a few buckets of each level at each edge.
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use omnireports_validation::DateRange;
 
 /// Where a piece is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,10 +45,25 @@ const LEVELS: [Level; 5] = [
 ];
 
 /// The pieces of `[start, end)`; empty when `start >= end`.
+///
+/// Buckets are used from the first month PostgreSQL holds whole to the last month chrono can
+/// end; whatever lies outside is read as raw rows, so that no bucket bound falls beyond either
+/// (bind `start` and `end` themselves only from a [`DateRange::storable`] range).
 pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Piece> {
+    let first = ceil(Level::Month, DateRange::STORABLE_START);
+    let last = floor(Level::Month, DateTime::<Utc>::MAX_UTC);
+    let (lo, hi) = (start.max(first), end.min(last));
     let mut pieces = Vec::new();
-    cover(&mut pieces, start, end, 1, 0);
+    rows(&mut pieces, start, end.min(lo));
+    cover(&mut pieces, lo, hi, 1, 0);
+    rows(&mut pieces, start.max(hi), end);
     pieces
+}
+
+fn rows(pieces: &mut Vec<Piece>, lo: DateTime<Utc>, hi: DateTime<Utc>) {
+    if lo < hi {
+        pieces.push(piece(Level::Rows, lo, hi, 1));
+    }
 }
 
 /// The whole-bucket pieces of a plan as a step function of time, for rows that are not in the
@@ -170,8 +186,11 @@ fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// UTC-aligned: days, six hours and hours start at multiples of their length since the epoch.
+/// In microseconds, which span all of chrono's years (`duration_trunc` counts nanoseconds, which
+/// end in 1677 and 2262).
 fn truncate(t: DateTime<Utc>, unit: Duration) -> DateTime<Utc> {
-    t.duration_trunc(unit).unwrap_or(t)
+    let (micros, unit) = (t.timestamp_micros(), unit.num_microseconds().unwrap_or(1));
+    DateTime::from_timestamp_micros(micros - micros.rem_euclid(unit)).unwrap_or(t)
 }
 
 /// The week of `t`'s month holding `t`: its start day is 1, 8, 15, 22 or 29.
@@ -209,10 +228,15 @@ mod tests {
     /// Checks that the pieces add up to exactly the instants of [start, end), at a resolution of
     /// one minute over the pieces' span.
     fn assert_exact(start: &str, end: &str) {
-        let (start, end) = (at(start), at(end));
+        exact(at(start), at(end));
+    }
+
+    fn exact(start: DateTime<Utc>, end: DateTime<Utc>) {
         let pieces = plan(start, end);
-        let mut t = start - Duration::hours(2);
-        while t < end + Duration::hours(2) {
+        let mut t = start
+            .checked_sub_signed(Duration::hours(2))
+            .unwrap_or(start);
+        while t < end.checked_add_signed(Duration::hours(2)).unwrap_or(end) {
             let covered: i64 = pieces
                 .iter()
                 .filter(|p| contains(p, t))
@@ -220,7 +244,10 @@ mod tests {
                 .sum();
             let expected = i64::from(start <= t && t < end);
             assert_eq!(covered, expected, "{t} in {start}..{end}: {pieces:?}");
-            t += Duration::minutes(7);
+            match t.checked_add_signed(Duration::minutes(7)) {
+                Some(next) => t = next,
+                None => break,
+            }
         }
     }
 
@@ -331,6 +358,40 @@ mod tests {
         ] {
             assert_exact(start, end);
             assert_steps(start, end);
+        }
+    }
+
+    /// 00:00 UTC of a date in any year chrono holds.
+    fn midnight(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+        let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+        Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN))
+    }
+
+    #[test]
+    fn buckets_are_aligned_in_every_year() {
+        let t = midnight(1500, 3, 1) + Duration::minutes(10 * 60 + 7);
+        assert_eq!(floor(Level::Day, t), midnight(1500, 3, 1));
+        assert_eq!(floor(Level::SixHours, t), midnight(1500, 3, 1) + SIX_HOURS);
+        let t = midnight(-4713, 12, 3) - Duration::milliseconds(1);
+        assert_eq!(floor(Level::Hour, t), midnight(-4713, 12, 3) - HOUR);
+    }
+
+    #[test]
+    fn far_ranges_reach_no_bound_postgres_or_chrono_lacks() {
+        let first = DateRange::STORABLE_START;
+        let hour = Duration::hours(1);
+        for (start, end) in [
+            (first, first + Duration::days(20)),
+            (first + hour, midnight(-4713, 12, 15) + hour),
+            (first, midnight(-4712, 11, 20)),
+            (midnight(262142, 11, 20), DateTime::<Utc>::MAX_UTC),
+            (midnight(262142, 12, 15), midnight(262142, 12, 31) + hour),
+        ] {
+            let pieces = plan(start, end);
+            let bounds = pieces.iter().flat_map(|p| [p.lo, p.hi]);
+            assert!(bounds.clone().all(|b| b >= first), "{pieces:?}");
+            assert!(bounds.clone().all(|b| b.year() < 262143), "{pieces:?}");
+            exact(start, end);
         }
     }
 

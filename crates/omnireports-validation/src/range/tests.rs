@@ -171,3 +171,53 @@ fn a_day_starting_in_a_dst_gap_starts_after_the_gap() {
         Some(instant("2024-03-10T05:00:00Z"))
     );
 }
+
+/// 00:00 UTC of a date in any year chrono holds.
+fn midnight(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+    let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+    date.and_time(NaiveTime::MIN).and_utc()
+}
+
+#[test]
+fn the_storable_start_is_postgres_first_instant() {
+    assert_eq!(DateRange::STORABLE_START, midnight(-4713, 11, 24));
+}
+
+#[test]
+fn a_range_before_what_postgres_stores_becomes_empty_at_its_start() {
+    let range = check_range("-005000-01-01", "-005000-06-01", Tz::UTC).unwrap();
+    assert_eq!(range.start, midnight(-5000, 1, 1));
+    let storable = DateRange {
+        start: DateRange::STORABLE_START,
+        end: DateRange::STORABLE_START,
+    };
+    assert_eq!(range.storable(), storable);
+}
+
+#[test]
+fn a_range_across_the_storable_start_keeps_its_end() {
+    let range = check_range("-004713-01-01", "-004713-12-15", Tz::UTC).unwrap();
+    let storable = range.storable();
+    assert_eq!(storable.start, DateRange::STORABLE_START);
+    assert_eq!(storable.end, range.end);
+}
+
+#[test]
+fn a_storable_range_is_unchanged() {
+    let range = check_range("2024-01-01", "2024-02-01", Tz::UTC).unwrap();
+    assert_eq!(range.storable(), range);
+    let latest = check_range("+262142-12-01", "+262142-12-31T23:59:59.999Z", Tz::UTC).unwrap();
+    assert_eq!(latest.storable(), latest);
+}
+
+#[test]
+fn the_checks_use_the_dates_as_given_not_as_stored() {
+    assert_eq!(
+        check_range("-006000-01-01", "-005000-01-01", Tz::UTC),
+        Err(DateError::MoreThanOneYear)
+    );
+    assert_eq!(
+        check_range("-005000-06-01", "-005000-01-01", Tz::UTC),
+        Err(DateError::StartAfterEnd)
+    );
+}
