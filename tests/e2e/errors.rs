@@ -148,7 +148,7 @@ fn wrong_method_on_a_report_is_405_in_the_envelope() {
 fn unreachable_database_is_503_without_cause() {
     let app = TestApp::with(|s| {
         s.database.url = "postgres://nobody@127.0.0.1:1/none".to_owned().into();
-        s.database.acquire_timeout_ms = 300;
+        s.database.pool.acquire_timeout_ms = 300;
     });
     let response = app.request(
         "GET",
@@ -164,7 +164,7 @@ fn unreachable_database_is_503_without_cause() {
 
 #[test]
 fn slow_report_query_is_503_within_the_statement_timeout() {
-    let app = TestApp::with(|s| s.database.statement_timeout_ms = 200);
+    let app = TestApp::with(|s| s.database.pool.statement_timeout_ms = 200);
     let admin = app.user(&["admin"]);
     // Make the report's query sleep: a view would be cleaner, but a lock does it with real SQL.
     let mut locker = app.conn();
@@ -209,7 +209,7 @@ fn health_needs_no_database_and_ready_does() {
 
     let down = TestApp::with(|s| {
         s.database.url = "postgres://nobody@127.0.0.1:1/none".to_owned().into();
-        s.database.acquire_timeout_ms = 300;
+        s.database.pool.acquire_timeout_ms = 300;
     });
     assert_eq!(down.request("GET", "/health", &[]).status, 200);
     assert_eq!(down.request("GET", "/ready", &[]).status, 503);

@@ -67,7 +67,7 @@ impl TestApp {
             ),
         ]))
         .expect("default settings load");
-        settings.database.acquire_timeout_ms = 1_000;
+        settings.database.pool.acquire_timeout_ms = 1_000;
         adjust(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -60,12 +60,12 @@ impl AppState {
     pub fn from_settings(settings: &Settings) -> Self {
         let database = &settings.database;
         let threads = match database.blocking_threads {
-            0 => database.max_size as usize,
+            0 => database.pool.max_size as usize,
             n => n,
         };
         let connect = |url: &SecretString| {
             Database::with_blocking_threads(
-                build_pool(url.expose_secret(), &database.pool()),
+                build_pool(url.expose_secret(), &database.pool),
                 threads,
             )
         };

@@ -63,25 +63,11 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     /// Reports read from here when set (a streaming replica); writes use `url`.
     pub read_url: Option<SecretString>,
-    pub max_size: u32,
-    pub min_idle: Option<u32>,
-    pub acquire_timeout_ms: u64,
-    pub statement_timeout_ms: u64,
-    pub idle_timeout_ms: u64,
+    /// The pools' settings, as keys of this same section.
+    #[serde(flatten)]
+    pub pool: PoolSettings,
     /// Most blocking threads running queries at once; 0 means `max_size`.
     pub blocking_threads: usize,
-}
-
-impl DatabaseSettings {
-    pub fn pool(&self) -> PoolSettings {
-        PoolSettings {
-            max_size: self.max_size,
-            min_idle: self.min_idle,
-            acquire_timeout_ms: self.acquire_timeout_ms,
-            statement_timeout_ms: self.statement_timeout_ms,
-            idle_timeout_ms: self.idle_timeout_ms,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -157,7 +143,7 @@ impl Settings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         let invalid = |message: &str| Err(SettingsError::Invalid(message.to_owned()));
-        if self.database.max_size == 0 {
+        if self.database.pool.max_size == 0 {
             return invalid("database.max_size must be at least 1");
         }
         if self.rate_limit.enabled && (self.rate_limit.calls == 0 || self.rate_limit.window_ms == 0)
@@ -262,5 +248,19 @@ mod tests {
     fn invalid_values_are_rejected() {
         assert!(load(&[("OMNIREPORTS_TIMEZONE", "Mars/Olympus")]).is_err());
         assert!(load(&[("OMNIREPORTS_DATABASE__MAX_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn pool_keys_of_the_database_section_come_from_the_environment() {
+        let settings = load(&[
+            ("OMNIREPORTS_DATABASE__MAX_SIZE", "4"),
+            ("OMNIREPORTS_DATABASE__MIN_IDLE", "2"),
+            ("OMNIREPORTS_DATABASE__STATEMENT_TIMEOUT_MS", "200"),
+        ])
+        .unwrap();
+        let pool = &settings.database.pool;
+        assert_eq!((pool.max_size, pool.min_idle), (4, Some(2)));
+        assert_eq!(pool.statement_timeout_ms, 200);
+        assert_eq!(pool.acquire_timeout_ms, 2_000);
     }
 }
