@@ -123,7 +123,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: &Registry) {
 
 /// Liveness: the process answers; no database involved.
 async fn health() -> HttpResponse {
-    no_store(HttpResponse::Ok()).json(serde_json::json!({"status": "ok"}))
+    omnireports_error::no_store(&mut HttpResponse::Ok()).json(serde_json::json!({"status": "ok"}))
 }
 
 /// Readiness: the database answers and has every migration of this binary.
@@ -135,14 +135,8 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if pending {
         return Err(ApiError::unavailable("database migrations are pending"));
     }
-    Ok(no_store(HttpResponse::Ok()).json(serde_json::json!({"status": "ready"})))
-}
-
-fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    response
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .insert_header((actix_web::http::header::PRAGMA, "no-cache"));
-    response
+    Ok(omnireports_error::no_store(&mut HttpResponse::Ok())
+        .json(serde_json::json!({"status": "ready"})))
 }
 
 /// The OpenAPI description of this server's routes.

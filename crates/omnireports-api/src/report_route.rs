@@ -3,7 +3,7 @@
 
 use crate::report_cache::CacheKey;
 use crate::AppState;
-use actix_web::http::header::{self, ContentType, HeaderValue};
+use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -202,14 +202,9 @@ fn serialize(body: &ReportBody) -> Result<Bytes, ApiError> {
 
 fn respond(body: Bytes, rate_limit: Option<RateLimit>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    response
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+    omnireports_error::no_store(&mut response);
     if let Some(limit) = rate_limit {
-        response
-            .insert_header(("X-RateLimit-Limit", limit.limit))
-            .insert_header(("X-RateLimit-Remaining", limit.remaining))
-            .insert_header(("X-RateLimit-Reset", limit.reset_ms));
+        omnireports_error::rate_limit_headers(&mut response, &limit);
     }
     response.content_type(ContentType::json()).body(body)
 }

@@ -5,6 +5,8 @@ use std::fmt;
 
 #[cfg(feature = "actix")]
 mod actix;
+#[cfg(feature = "actix")]
+pub use actix::{no_store, rate_limit_headers};
 
 /// Text of the 401 body (both `error` and `message`).
 pub const UNAUTHORIZED: &str = "You must be logged in to do this.";
