@@ -196,7 +196,8 @@ fn truncate(t: DateTime<Utc>, unit: Duration) -> DateTime<Utc> {
 /// The week of `t`'s month holding `t`: its start day is 1, 8, 15, 22 or 29.
 fn floor_week(t: DateTime<Utc>) -> DateTime<Utc> {
     let day = ((t.day() - 1) / 7 * 7 + 1).min(29);
-    let date = NaiveDate::from_ymd_opt(t.year(), t.month(), day).unwrap_or_default();
+    let date = NaiveDate::from_ymd_opt(t.year(), t.month(), day)
+        .expect("a day of t's month on or before t's own");
     Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN))
 }
 
@@ -208,8 +209,9 @@ fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// The first instant of a month; `plan` asks only for months chrono holds (see its bounds).
 fn month_start(year: i32, month: u32) -> DateTime<Utc> {
-    let date = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default();
+    let date = NaiveDate::from_ymd_opt(year, month, 1).expect("a month chrono holds");
     Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN))
 }
 
