@@ -13,7 +13,9 @@ pub enum Level {
     Rows = -1,
     /// Hour buckets starting in `[lo, hi)`.
     Hour = 0,
+    /// UTC day buckets starting in `[lo, hi)`.
     Day = 1,
+    /// UTC calendar-month buckets starting in `[lo, hi)`.
     Month = 2,
     /// 00:00–06:00, 06:00–12:00, 12:00–18:00 and 18:00–24:00.
     SixHours = 3,
@@ -24,9 +26,13 @@ pub enum Level {
 /// A signed part of the range: the range's count is `Σ sign × count(piece)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Piece {
+    /// Where the piece is counted: raw rows or one bucket level.
     pub level: Level,
+    /// Start of the piece (inclusive).
     pub lo: DateTime<Utc>,
+    /// End of the piece (exclusive).
     pub hi: DateTime<Utc>,
+    /// `1` when the piece's count is added, `-1` when it is subtracted.
     pub sign: i64,
 }
 
@@ -78,6 +84,7 @@ pub struct Steps {
 }
 
 impl Steps {
+    /// The steps of the whole-bucket pieces of `pieces`; [`Level::Rows`] pieces are left out.
     pub fn of(pieces: &[Piece]) -> Self {
         let whole = || pieces.iter().filter(|p| p.level != Level::Rows);
         let mut bounds: Vec<_> = whole().flat_map(|p| [p.lo, p.hi]).collect();

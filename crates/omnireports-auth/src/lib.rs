@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -31,12 +32,16 @@ pub fn generate_token() -> String {
 /// An authenticated user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// The Rocket.Chat user id (`X-User-Id`).
     pub id: String,
+    /// The username; `None` when the user has none.
     pub username: Option<String>,
+    /// The user's role ids, e.g. `admin` or `livechat-monitor`.
     pub roles: Vec<String>,
 }
 
 impl User {
+    /// Whether the user has the role with id `role`.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
@@ -57,6 +62,7 @@ pub fn authenticate(
 /// What one round trip tells about a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorized {
+    /// The authenticated user.
     pub user: User,
     /// Holds [`VIEW_REPORTS`].
     pub can_view_reports: bool,

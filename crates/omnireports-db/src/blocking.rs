@@ -42,6 +42,7 @@ impl Database {
         }
     }
 
+    /// The underlying pool, e.g. for its statistics; queries go through [`Database::run`].
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

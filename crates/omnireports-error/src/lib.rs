@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 use serde::Serialize;
 use std::fmt;
@@ -60,6 +61,9 @@ pub struct RateLimit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+// The fields stay undocumented: utoipa would turn their doc comments into OpenAPI descriptions,
+// and the served document is pinned by tests/e2e/snapshots/openapi.json.
+#[allow(missing_docs)]
 pub struct ErrorBody {
     pub success: bool,
     pub error: String,
@@ -77,6 +81,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+// Undocumented field for the same reason as `ErrorBody`'s.
+#[allow(missing_docs)]
 pub struct Details {
     pub helper_method: &'static str,
 }

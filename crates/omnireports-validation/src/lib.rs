@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod date;
 mod query;
@@ -25,10 +26,13 @@ pub struct Validated {
 /// The first failing check of [`validate`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
+    /// The query string does not match the parameter schema (`invalid-params`).
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// `sort` is not a valid sort (`error-invalid-sort`).
     #[error(transparent)]
     Sort(#[from] SortError),
+    /// A date check failed (a plain 400).
     #[error(transparent)]
     Date(#[from] DateError),
 }

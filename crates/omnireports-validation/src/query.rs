@@ -4,20 +4,27 @@
 /// The parameters after the schema check, raw strings as received (percent-decoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportQuery {
+    /// The `start` parameter.
     pub start: String,
+    /// The `end` parameter.
     pub end: String,
+    /// The `sort` parameter; `None` when absent.
     pub sort: Option<String>,
 }
 
 /// The first schema violation, worded as ajv words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
+    /// No `start` parameter.
     #[error("must have required property 'start'")]
     MissingStart,
+    /// No `end` parameter.
     #[error("must have required property 'end'")]
     MissingEnd,
+    /// A parameter other than `start`, `end` and `sort`.
     #[error("must NOT have additional properties")]
     AdditionalProperties,
+    /// A parameter that qs reads as an array or an object (`start[]=…`, `start=a&start=b`).
     #[error("must be string")]
     NotString,
 }

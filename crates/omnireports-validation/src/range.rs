@@ -12,7 +12,9 @@ const MAX_YEARS: f64 = 1.01;
 /// store it: see [`DateRange::storable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateRange {
+    /// The parsed `start`.
     pub start: DateTime<Utc>,
+    /// The parsed `end`; [`check_range`] ensures it is not before `start`.
     pub end: DateTime<Utc>,
 }
 
@@ -36,12 +38,16 @@ impl DateRange {
 /// The first failing date check; the messages are Rocket.Chat's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
+    /// `start` is not a date moment can parse.
     #[error("The \"start\" query parameter must be a valid date.")]
     InvalidStart,
+    /// `end` is not a date moment can parse.
     #[error("The \"end\" query parameter must be a valid date.")]
     InvalidEnd,
+    /// The dates are more than a year apart, as moment estimates it (over 1.01 years).
     #[error("The \"start\" and \"end\" query parameters must be less than 1 year apart.")]
     MoreThanOneYear,
+    /// `start` is after `end`.
     #[error("The \"start\" query parameter must be before the \"end\" query parameter.")]
     StartAfterEnd,
 }

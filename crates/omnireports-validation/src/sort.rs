@@ -6,7 +6,9 @@ use serde_json::Value;
 /// The order of one sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortDirection {
+    /// `1`: ascending.
     Asc,
+    /// `-1`: descending.
     Desc,
 }
 
@@ -21,6 +23,7 @@ pub struct Sort(pub Vec<(String, SortDirection)>);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Invalid sort parameter provided: \"{raw}\"")]
 pub struct SortError {
+    /// The `sort` parameter as received.
     pub raw: String,
 }
 
