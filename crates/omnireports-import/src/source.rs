@@ -20,8 +20,14 @@ pub const COLLECTIONS: [&str; 6] = [
     "rocketchat_room",
 ];
 
-/// MongoDB refuses documents over 16 MiB; a larger length prefix means a corrupt file.
-const MAX_BSON_DOCUMENT: usize = 16 * 1024 * 1024 + 16 * 1024;
+/// MongoDB stores no document over 16 MiB in a collection (mongodump's extra 16 KiB is for
+/// the oplog, which omnireports never reads): a larger length prefix means a corrupt file.
+const MAX_BSON_DOCUMENT: usize = 16 * 1024 * 1024;
+/// The longest line or `--jsonArray` element read: twice MongoDB's 16 MiB, for Extended JSON's
+/// longer spelling (a large Rocket.Chat document, a user with many login tokens say, takes
+/// about 1.3 times its BSON bytes). The reader never holds more, so a file of one endless line
+/// costs this and no more; three times would leave too little of a 64 MiB budget.
+const MAX_JSON_DOCUMENT: usize = 32 * 1024 * 1024;
 const READ_BUFFER: usize = 256 * 1024;
 /// MongoDB refuses documents nested deeper than 100 levels; the document itself is one.
 const MAX_BSON_NESTING: usize = 99;
@@ -459,6 +465,10 @@ struct JsonLines {
     fields: Fields,
     line: u64,
     buf: Vec<u8>,
+    /// The longest line read (its line break aside); a longer one is an invalid document.
+    limit: usize,
+    /// The last line was longer than `limit`: its rest is yet to be skipped.
+    overlong: bool,
 }
 
 impl JsonLines {
@@ -468,16 +478,31 @@ impl JsonLines {
             fields,
             line: 0,
             buf: Vec::new(),
+            limit: MAX_JSON_DOCUMENT,
+            overlong: false,
         }
     }
 
     fn next(&mut self) -> Result<Option<Item>, Fatal> {
+        if std::mem::take(&mut self.overlong) {
+            self.input.skip_until(b'\n')?;
+        }
         loop {
             self.buf.clear();
-            if self.input.read_until(b'\n', &mut self.buf)? == 0 {
+            // One byte past the limit tells a line of exactly `limit` bytes from a longer one.
+            let within = (self.limit + 1) as u64;
+            if (&mut self.input)
+                .take(within)
+                .read_until(b'\n', &mut self.buf)?
+                == 0
+            {
                 return Ok(None);
             }
             self.line += 1;
+            if self.buf.len() > self.limit && self.buf.last() != Some(&b'\n') {
+                self.overlong = true;
+                return Ok(Some(self.overlong_item()));
+            }
             let text = self.buf.trim_ascii();
             if text.is_empty() {
                 continue;
@@ -501,6 +526,27 @@ impl JsonLines {
             }));
         }
     }
+
+    fn overlong_item(&self) -> Item {
+        Item {
+            position: Position::Line {
+                line: self.line,
+                column: None,
+                document: None,
+            },
+            document: Err(too_long("line", self.limit)),
+        }
+    }
+}
+
+/// Why a line or an array element longer than `limit` is not read.
+fn too_long(what: &str, limit: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    let limit = match limit % MIB {
+        0 => format!("{} MiB", limit / MIB),
+        _ => format!("{limit} bytes"),
+    };
+    format!("{what} longer than {limit} (the limit for one document)")
 }
 
 /// `mongoexport --jsonArray`: one array of documents, read element by element so that a large
@@ -514,6 +560,9 @@ struct JsonArray {
     column: u64,
     index: u64,
     buf: Vec<u8>,
+    scanner: Scanner,
+    /// The longest element read; a longer one is an invalid document.
+    limit: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -521,6 +570,8 @@ enum ArrayState {
     Open,
     First,
     Next,
+    /// Inside an element longer than the limit, already reported: its rest is to be skipped.
+    Overlong,
     Done,
 }
 
@@ -534,6 +585,8 @@ impl JsonArray {
             column: 1,
             index: 0,
             buf: Vec::new(),
+            scanner: Scanner::default(),
+            limit: MAX_JSON_DOCUMENT,
         }
     }
 
@@ -587,50 +640,69 @@ impl JsonArray {
     }
 
     fn next(&mut self) -> Result<Option<Item>, Fatal> {
+        if !self.advance()? {
+            return Ok(None);
+        }
+        let (line, column) = (self.line, self.column);
+        self.buf.clear();
+        self.scanner = Scanner::default();
+        let complete = self.scan(true)?;
+        self.index += 1;
+        if !complete {
+            self.state = ArrayState::Overlong;
+            let document = Err(too_long("document", self.limit));
+            return Ok(Some(self.item(line, column, document)));
+        }
+        let (line, column, document) = match parse_json(&self.buf, self.fields) {
+            Ok(document) => (line, column, Ok(document)),
+            Err((1, c, message)) => (line, column + c as u64 - 1, Err(message)),
+            Err((l, c, message)) => (line + l as u64 - 1, c as u64, Err(message)),
+        };
+        Ok(Some(self.item(line, column, document)))
+    }
+
+    /// Moves to the start of the next element; false at the end of the array.
+    fn advance(&mut self) -> Result<bool, Fatal> {
         match self.state {
-            ArrayState::Done => return Ok(None),
+            ArrayState::Done => return Ok(false),
             ArrayState::Open => {
                 self.expect(b"[", "'['")?;
                 self.state = ArrayState::First;
                 if self.skip_space()? == Some(b']') {
                     self.state = ArrayState::Done;
-                    return Ok(None);
+                    return Ok(false);
                 }
             }
             ArrayState::First => {}
-            ArrayState::Next => {
+            ArrayState::Next | ArrayState::Overlong => {
+                if self.state == ArrayState::Overlong {
+                    self.scan(false)?;
+                }
                 if self.expect(b",]", "',' or ']'")? == b']' {
                     self.state = ArrayState::Done;
-                    return Ok(None);
+                    return Ok(false);
                 }
             }
         }
         self.state = ArrayState::Next;
         self.skip_space()?;
-        let (line, column) = (self.line, self.column);
-        self.scan_element()?;
-        self.index += 1;
-        let document = parse_json(&self.buf, self.fields);
-        let (line, column, document) = match document {
-            Ok(document) => (line, column, Ok(document)),
-            Err((1, c, message)) => (line, column + c as u64 - 1, Err(message)),
-            Err((l, c, message)) => (line + l as u64 - 1, c as u64, Err(message)),
-        };
-        Ok(Some(Item {
+        Ok(true)
+    }
+
+    fn item(&self, line: u64, column: u64, document: Result<Document, String>) -> Item {
+        Item {
             position: Position::Line {
                 line,
                 column: Some(column),
                 document: Some(self.index),
             },
             document,
-        }))
+        }
     }
 
-    /// Reads one element into `buf`: up to its closing bracket, or for a scalar up to the next
-    /// `,`, `]` or white space at nesting depth 0.
-    fn scan_element(&mut self) -> Result<(), Fatal> {
-        self.buf.clear();
-        let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
+    /// Reads on to the end of the current element, into `buf` when `store`. False when `buf`
+    /// is full (`limit` bytes) before the element ends: the rest is left for a later call.
+    fn scan(&mut self, store: bool) -> Result<bool, Fatal> {
         loop {
             let Some(byte) = self.peek()? else {
                 return Err(Fatal::At(
@@ -638,30 +710,71 @@ impl JsonArray {
                     "unexpected end of file inside the array".into(),
                 ));
             };
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if byte == b'\\' {
-                    escaped = true;
-                } else if byte == b'"' {
-                    in_string = false;
-                }
-            } else {
-                match byte {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b',' | b'}' | b']' if depth == 0 => return Ok(()),
-                    b'}' | b']' => depth -= 1,
-                    b if b.is_ascii_whitespace() && depth == 0 => return Ok(()),
-                    _ => {}
-                }
+            let before = self.scanner;
+            let scanned = self.scanner.feed(byte);
+            if scanned == Scanned::After {
+                return Ok(true);
             }
-            self.buf.push(byte);
+            if store {
+                if self.buf.len() == self.limit {
+                    self.scanner = before;
+                    return Ok(false);
+                }
+                self.buf.push(byte);
+            }
             self.bump(byte);
-            if depth == 0 && !in_string && matches!(byte, b'}' | b']') {
-                return Ok(());
+            if scanned == Scanned::Last {
+                return Ok(true);
             }
         }
+    }
+}
+
+/// Where an array element ends, byte by byte: a closing bracket, or for a scalar the next `,`,
+/// `]` or white space, at nesting depth 0 and outside strings.
+#[derive(Debug, Default, Clone, Copy)]
+struct Scanner {
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+#[derive(PartialEq)]
+enum Scanned {
+    /// Part of the element.
+    Inside,
+    /// The element's closing bracket.
+    Last,
+    /// The first byte after the element; the scanner is left as it was.
+    After,
+}
+
+impl Scanner {
+    fn feed(&mut self, byte: u8) -> Scanned {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+            return Scanned::Inside;
+        }
+        match byte {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b',' | b'}' | b']' if self.depth == 0 => return Scanned::After,
+            b'}' | b']' => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    return Scanned::Last;
+                }
+            }
+            b if b.is_ascii_whitespace() && self.depth == 0 => return Scanned::After,
+            _ => {}
+        }
+        Scanned::Inside
     }
 }
 
@@ -841,6 +954,42 @@ mod tests {
                 r#"f:1 { "_id": "a" }"#,
                 r#"f:4 { "_id": "b", "n": 5 }"#,
                 "f:5:7 ERR invalid JSON: EOF while parsing a value",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_invalid_and_skipped_to_its_end() {
+        // 11 bytes, 12 with '\r' (too long), 11 at the end of the file, then 12 there.
+        let text = "{\"_id\":\"a\"}\n{\"_id\":\"bb\"}\r\n{\"_id\":\"c\"}\n{\"_id\":\"dd\"}";
+        let mut lines = JsonLines::new(input(text.as_bytes()), FIELDS);
+        lines.limit = 11;
+        let too_long = "ERR line longer than 11 bytes (the limit for one document)";
+        assert_eq!(
+            positions(|| lines.next()),
+            [
+                r#"f:1 { "_id": "a" }"#.to_owned(),
+                format!("f:2 {too_long}"),
+                r#"f:3 { "_id": "c" }"#.to_owned(),
+                format!("f:4 {too_long}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_array_element_past_the_limit_is_invalid_and_skipped_to_its_end() {
+        // The second element is cut inside its string: the scan resumes there, not at `]}`. The
+        // third is exactly 11 bytes (its error is at its end, as serde reports it).
+        let text = r#"[{"_id":"a"}, {"_id":"b]}"} ,"123456789", {"_id":"c"}]"#;
+        let mut array = JsonArray::new(input(text.as_bytes()), FIELDS);
+        array.limit = 11;
+        assert_eq!(
+            positions(|| array.next()),
+            [
+                r#"f:1:2 (document 1) { "_id": "a" }"#,
+                "f:1:15 (document 2) ERR document longer than 11 bytes (the limit for one document)",
+                r#"f:1:40 (document 3) ERR invalid JSON: invalid type: string "123456789", expected a document"#,
+                r#"f:1:43 (document 4) { "_id": "c" }"#,
             ]
         );
     }

@@ -1,6 +1,8 @@
 //! Hostile export files: the reader and the mappers never panic, whatever the bytes, and count
 //! the documents of well-formed files the same in every encoding. No database needed.
 
+mod fixtures;
+
 use bson::{doc, Bson};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -212,4 +214,33 @@ fn a_huge_bson_length_prefix_stops_the_file() {
         error.to_string().contains("invalid document length"),
         "{error}"
     );
+}
+
+#[test]
+fn a_bson_length_over_16_mib_stops_the_file_before_the_document_is_read() {
+    let limit = 16 * 1024 * 1024_i32;
+    let error = check_bytes("users", true, &(limit + 1).to_le_bytes()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .ends_with(&format!("invalid document length {}", limit + 1)),
+        "{error}"
+    );
+    // At the limit the length is taken, and the missing bytes found.
+    let error = check_bytes("users", true, &limit.to_le_bytes()).unwrap_err();
+    assert!(error.to_string().contains("truncated document"), "{error}");
+}
+
+#[test]
+fn a_document_over_32_mib_is_invalid_and_the_next_one_is_read() {
+    let lines = fixtures::gzip_with_run(b"{\"_id\":\"", 40, b"\"}\n{\"_id\":\"b\"}\n");
+    let array = fixtures::gzip_with_run(b"[{\"_id\":\"", 40, b"\"}, {\"_id\":\"b\"}]");
+    for (bytes, message) in [
+        (lines, "line longer than 32 MiB"),
+        (array, "document longer than 32 MiB"),
+    ] {
+        let checked = check_bytes("users", false, &bytes).unwrap();
+        assert_eq!((checked.rows, checked.invalid.len()), (1, 1), "{message}");
+        assert!(checked.invalid[0].starts_with(message), "{checked:?}");
+    }
 }

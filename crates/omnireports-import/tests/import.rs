@@ -633,6 +633,146 @@ fn a_truncated_bson_file_stops_even_with_skip_invalid() {
     assert_eq!(count(conn, "SELECT count(*) AS n FROM users"), 0);
 }
 
+/// `export` as relaxed JSON, with `collection`'s file replaced by the gzip stream `gz`.
+fn with_gzip_file(export: &Export, collection: &str, gz: &[u8]) -> tempfile::TempDir {
+    let dir = written(export, Encoding::Relaxed);
+    std::fs::remove_file(dir.path().join(format!("{collection}.json"))).unwrap();
+    fixtures::write_file(dir.path(), &format!("{collection}.json.gz"), gz);
+    dir
+}
+
+/// Files that end, 128 MiB on, inside a line or an array element, each with where the import
+/// stops; their roles (imported first) differ from the sample, so a partial import would show.
+fn endless_files() -> Vec<(tempfile::TempDir, String)> {
+    let mut export = fixtures::sample();
+    export.docs_mut("rocketchat_roles")[1].insert("description", "changed");
+    let rooms = fixtures::sample_lines("rocketchat_room", 2);
+    let array = format!("[{},", rooms.trim_end().replace('\n', ","));
+    let cases = [
+        (
+            "rocketchat_room",
+            rooms.clone(),
+            "rocketchat_room.json.gz:3: line".into(),
+        ),
+        (
+            "rocketchat_room",
+            format!("{array}{{\"_id\":\""),
+            format!(
+                "rocketchat_room.json.gz:1:{} (document 3): document",
+                array.len() + 1
+            ),
+        ),
+        (
+            "users",
+            fixtures::sample_lines("users", 1) + "{\"name\":\"",
+            "users.json.gz:2: line".into(),
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(collection, head, at): (&str, String, String)| {
+            let gz = fixtures::gzip_with_run(head.as_bytes(), 128, b"");
+            let dir = with_gzip_file(&export, collection, &gz);
+            (
+                dir,
+                format!("{at} longer than 32 MiB (the limit for one document)"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_endless_line_or_element_is_refused_at_its_position_and_changes_nothing() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    run(conn, written(&fixtures::sample(), Encoding::Relaxed).path()).unwrap();
+    let before = dump(conn);
+    for (dir, expected) in endless_files() {
+        let error = run(conn, dir.path()).unwrap_err();
+        assert!(matches!(error, ImportError::Invalid(_)), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&expected),
+            "{message}\nexpected: {expected}"
+        );
+        assert_eq!(dump(conn), before, "{expected}: the database changed");
+    }
+}
+
+/// Set in the child process of [`refusing_an_endless_line_keeps_memory_flat`].
+const MEMORY_CHILD: &str = "OMNIREPORTS_IMPORT_MEMORY_CHILD";
+
+/// This process's peak resident memory (Linux's VmHWM).
+fn peak_memory_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap();
+    peak.trim().trim_end_matches("kB").trim().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn refusing_an_endless_line_keeps_memory_flat() {
+    if let Ok(args) = std::env::var(MEMORY_CHILD) {
+        let (url, dir) = args.split_once('|').unwrap();
+        let error = omnireports_import::import_url(url, Path::new(dir), Options::default());
+        println!("error: {}", error.unwrap_err());
+        println!("peak: {} KiB", peak_memory_kib());
+        return;
+    }
+    let db = TestDatabase::new();
+    for (dir, expected) in endless_files() {
+        // A fresh process, so that its peak is this import's alone.
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "refusing_an_endless_line_keeps_memory_flat",
+                "--nocapture",
+            ])
+            .env(
+                MEMORY_CHILD,
+                format!("{}|{}", db.url(), dir.path().display()),
+            )
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains(&expected), "{stdout}\nexpected: {expected}");
+        let peak: u64 = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("peak: ")?.strip_suffix(" KiB")?.parse().ok())
+            .unwrap();
+        println!("{expected}: peak memory {peak} KiB");
+        assert!(peak <= 64 * 1024, "{expected}: peak memory {peak} KiB");
+    }
+}
+
+#[test]
+fn skip_invalid_skips_an_overlong_line_and_reads_on() {
+    let rooms = fixtures::sample_lines("rocketchat_room", 8);
+    let (first, rest) = rooms.split_at(rooms.find('\n').unwrap() + 1);
+    let head = format!("{first}{{\"_id\":\"");
+    let gz = fixtures::gzip_with_run(head.as_bytes(), 40, format!("\"}}\n{rest}").as_bytes());
+    let dir = with_gzip_file(&fixtures::sample(), "rocketchat_room", &gz);
+    let db = TestDatabase::new();
+    let summary = run_skipping(&mut db.connect(), dir.path()).unwrap();
+    let rooms = summary.collection("rocketchat_room").unwrap();
+    assert_eq!((rooms.read, rooms.inserted, rooms.skipped), (9, 6, 1));
+    let skipped = rooms.skipped_at[0].to_string();
+    assert!(
+        skipped.ends_with(
+            "rocketchat_room.json.gz:2: line longer than 32 MiB (the limit for one document)"
+        ),
+        "{skipped}"
+    );
+}
+
 /// Whether an import into `db` is writing its rooms into conversations right now.
 fn upserting_rooms(conn: &mut PgConnection, db: &TestDatabase) -> bool {
     let busy = format!(
