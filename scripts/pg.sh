@@ -10,6 +10,12 @@
 # The URL is postgres://omnireports@127.0.0.1:PORT/postgres: superuser role
 # `omnireports`, trust auth, listening on 127.0.0.1 only, on the first free
 # port from 54329 up (remembered and reused across restarts while free).
+# With PG_SOCKET_ONLY=1, `start` listens on no TCP port at all, only on the Unix
+# socket in the cluster's own directory, so nothing else can take its address
+# while it is stopped; the URL is then
+# postgres://omnireports@/postgres?host=SOCKETDIR&port=PORT (the port only names
+# the socket file). `url` and an `already running` start print the URL of the
+# mode the server was started in.
 # Durability is switched off (fsync, full_page_writes, ...): the data is
 # disposable. PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sets
 # shared_buffers when a cluster is created. Progress and errors go to stderr.
@@ -26,7 +32,8 @@
 #   root) and reused while it exists. After a reboot that clears /tmp a fresh
 #   cluster is created on the next `start`.
 #   As a normal user the cluster simply lives in DIR: DIR/data (data
-#   directory), DIR/port, DIR/postgres.log, and the Unix socket in DIR.
+#   directory), DIR/port, DIR/postgres.log, the Unix socket in DIR, and
+#   DIR/socket-only while it was started with PG_SOCKET_ONLY=1.
 
 set -euo pipefail
 shopt -s inherit_errexit
@@ -51,6 +58,7 @@ usage() {
   cat >&2 <<EOF
 usage: $PROG {start|stop|url|destroy} DIR
   start   DIR  create (if needed) and start the cluster for DIR; prints its URL
+               (PG_SOCKET_ONLY=1: on its Unix socket only, no TCP port)
   stop    DIR  stop it (fast mode); succeeds if not running or absent
   url     DIR  print the URL if running, else exit 1
   destroy DIR  stop it and delete its data
@@ -250,10 +258,18 @@ free_port() {
 
 read_port() { [[ -r $1/port ]] && tr -dc '0-9' <"$1/port"; }
 
+socket_only() { [[ ${PG_SOCKET_ONLY:-0} == 1 ]]; }
+
+# The address a started server listens on: the socket directory or 127.0.0.1.
+listen_host() {
+  if [[ -f $1/socket-only ]]; then printf '%s\n' "$1"; else printf '127.0.0.1\n'; fi
+}
+
 wait_ready() {
-  local port=$1 i
+  local root=$1 port=$2 host i
+  host=$(listen_host "$root")
   for (( i = 0; i < 120; i++ )); do
-    "$PG_ISREADY" -q -h 127.0.0.1 -p "$port" -U "$DB_ROLE" -d postgres && return 0
+    "$PG_ISREADY" -q -h "$host" -p "$port" -U "$DB_ROLE" -d postgres && return 0
     sleep 0.5
   done
   return 1
@@ -281,12 +297,21 @@ run_detached() {
 
 # One pg_ctl start attempt on PORT; returns 2 if the port turned out to be taken.
 try_start() {
-  local root=$1 port=$2 logf=$1/postgres.log before
+  local root=$1 port=$2 logf=$1/postgres.log before opts
   before=0
   [[ -r $logf ]] && before=$(wc -l <"$logf")
   printf '%s\n' "$port" >"$root/port"
-  log "starting PostgreSQL on 127.0.0.1:$port (log: $logf)"
-  if run_detached "$PG_CTL" start -w -t 60 -D "$root/data" -l "$logf" -o "-p $port" >&2; then
+  opts="-p $port"
+  if socket_only; then
+    # pg_ctl hands -o to a shell: '' is the empty value, i.e. no TCP address.
+    opts+=" -c listen_addresses=''"
+    touch "$root/socket-only"
+    log "starting PostgreSQL on the Unix socket $root/.s.PGSQL.$port only (log: $logf)"
+  else
+    rm -f "$root/socket-only"
+    log "starting PostgreSQL on 127.0.0.1:$port (log: $logf)"
+  fi
+  if run_detached "$PG_CTL" start -w -t 60 -D "$root/data" -l "$logf" -o "$opts" >&2; then
     return 0
   fi
   tail -n "+$(( before + 1 ))" "$logf" 2>/dev/null |
@@ -297,13 +322,18 @@ try_start() {
 start_server() {
   local root=$1 port attempt rc
   port=$(read_port "$root") || port=''
+  if socket_only && [[ -z $(socket_dir "$root") ]]; then
+    die "PG_SOCKET_ONLY=1: the path $root is too long for a Unix socket"
+  fi
   for attempt in 1 2 3 4 5; do
-    port=$(free_port "${port:-$BASE_PORT}")
+    # The socket file lives in the cluster's own directory: its port cannot be taken.
+    socket_only || port=$(free_port "${port:-$BASE_PORT}")
+    port=${port:-$BASE_PORT}
     rc=0
     try_start "$root" "$port" || rc=$?
     case $rc in
-      0) wait_ready "$port" && return 0
-         log "server started but pg_isready -h 127.0.0.1 -p $port never succeeded"
+      0) wait_ready "$root" "$port" && return 0
+         log "server started but pg_isready -h $(listen_host "$root") -p $port never succeeded"
          show_log_tail "$root/postgres.log" ;;
       2) log "port $port was taken meanwhile (attempt $attempt); trying another"
          port=$(( port + 1 )) ;;
@@ -325,10 +355,27 @@ stop_server() {
   as_owner "$PG_CTL" stop -D "$data" -m immediate -w -t 30 >&2 || die "could not stop PostgreSQL in $data"
 }
 
+# Percent-encodes a URL query value (libpq decodes it), byte by byte.
+url_encode() {
+  local LC_ALL=C s=$1 out='' c i
+  for (( i = 0; i < ${#s}; i++ )); do
+    c=${s:i:1}
+    case $c in
+      [A-Za-z0-9/._~-]) out+=$c ;;
+      *) printf -v c '%%%02X' "'$c"; out+=$c ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
 print_url() {
-  local port
-  port=$(read_port "$1") && [[ -n $port ]] || die "no port recorded in $1/port"
-  printf 'postgres://%s@127.0.0.1:%s/postgres\n' "$DB_ROLE" "$port"
+  local root=$1 port
+  port=$(read_port "$root") && [[ -n $port ]] || die "no port recorded in $root/port"
+  if [[ -f $root/socket-only ]]; then
+    printf 'postgres://%s@/postgres?host=%s&port=%s\n' "$DB_ROLE" "$(url_encode "$root")" "$port"
+  else
+    printf 'postgres://%s@127.0.0.1:%s/postgres\n' "$DB_ROLE" "$port"
+  fi
 }
 
 # ---------------------------------------------------------------- commands --
@@ -375,7 +422,7 @@ remove_cluster() {
     rm -f -- "$dir/location"
   else
     rm -rf -- "$dir/data"
-    rm -f -- "$dir/port" "$dir/postgres.log"
+    rm -f -- "$dir/port" "$dir/postgres.log" "$dir/socket-only"
   fi
 }
 

@@ -21,9 +21,8 @@ const MARGIN: Duration = Duration::from_secs(5);
 /// The client gives up after this long; far above every bound, so a hang fails the bound.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// These tests run one at a time: a stopped cluster's port is free, and a cluster starting
-/// meanwhile would take it (the stopped one would come back on another port); and the load of
-/// the others would distort the import durations the killed-import test measures.
+/// These tests run one at a time: the load of the others would distort the import durations
+/// the killed-import test measures and eat into the time bounds of the others.
 static TURN: Mutex<()> = Mutex::new(());
 
 /// Waits until no other test of this binary runs.
@@ -31,7 +30,9 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A throwaway PostgreSQL cluster (`scripts/pg.sh`), destroyed on drop.
+/// A throwaway PostgreSQL cluster (`scripts/pg.sh`), destroyed on drop. It listens only on a
+/// Unix socket in its own directory, so while it is stopped no other process can take its
+/// address, and it comes back where the server expects it.
 pub struct Cluster {
     dir: tempfile::TempDir,
     url: String,
@@ -60,13 +61,10 @@ impl Cluster {
         pg_sh("stop", self.dir.path());
     }
 
-    /// Starts the stopped cluster again, on its former port.
+    /// Starts the stopped cluster again, at its former address.
     pub fn restart(&self) {
         let url = pg_sh("start", self.dir.path());
-        assert_eq!(
-            url, self.url,
-            "the cluster came back on another port: another process took its port meanwhile"
-        );
+        assert_eq!(url, self.url, "the cluster came back at another address");
     }
 }
 
@@ -79,11 +77,13 @@ impl Drop for Cluster {
     }
 }
 
-/// Runs `scripts/pg.sh COMMAND DIR`; returns its last stdout line (the URL for `start`).
+/// Runs `scripts/pg.sh COMMAND DIR` for a socket-only cluster; returns its last stdout line
+/// (the URL for `start`: `postgres://omnireports@/postgres?host=DIR&port=N`).
 fn pg_sh(command: &str, dir: &Path) -> String {
     let output = Command::new(PG_SH)
         .arg(command)
         .arg(dir)
+        .env("PG_SOCKET_ONLY", "1")
         .output()
         .expect("run scripts/pg.sh");
     assert!(
