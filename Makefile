@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak
+.PHONY: help run test check test-deps lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -7,8 +7,14 @@ help: ## List the targets
 run: ## Serve on 127.0.0.1:3000 with demo data (starts a private PostgreSQL under .data/ unless DATABASE_URL is set)
 	@scripts/run.sh
 
-test: ## Run every test against a throwaway PostgreSQL cluster
+test: ## Run every test against a throwaway PostgreSQL cluster (what CI runs)
 	@scripts/test.sh
+
+check: ## The fast tier: unit and in-process tests (DATABASE_URL, else a throwaway cluster)
+	@scripts/check.sh
+
+test-deps: ## Install the system packages the tests need (as root with apt-get; else lists them)
+	@scripts/install-test-deps.sh
 
 lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, and the no-diesel rule of the leaf crates
 	cargo fmt --all -- --check
