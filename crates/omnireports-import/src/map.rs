@@ -13,6 +13,15 @@ use std::fmt;
 const MIN_MILLIS: i64 = -62_135_596_800_000;
 const MAX_MILLIS: i64 = 253_402_300_799_999;
 
+/// The longest indexed text: an id, a username, a token hash, a tag, a source's type or alias.
+/// PostgreSQL refuses an index entry over 2704 bytes (a third of a page); the largest holds
+/// three of these and a conversation's ancestors (`agg_source_scoped`: 2616 bytes at the
+/// limits, measured), so none can fail, however incompressible.
+const MAX_KEY: usize = 512;
+/// A conversation's `departmentAncestors`, indexed whole with the three keys above, as
+/// PostgreSQL stores them: each id takes 8 bytes more than its text (length and alignment).
+const MAX_ANCESTORS: usize = 1024;
+
 /// A field that does not have the shape omnireports needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -152,7 +161,7 @@ fn user(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldErro
     row_or_rollback(out, |row| {
         row.int(seq);
         row.text(&f.id("_id")?);
-        row.opt_text(f.opt_str("username")?);
+        row.opt_text(f.opt_key("username")?);
         row.opt_text(f.opt_str("name")?);
         row.bool(f.opt_bool("active")?.unwrap_or(true));
         row.text_array(f.ids("roles")?.iter().map(|r| Some(r.as_ref())));
@@ -185,7 +194,7 @@ fn login_tokens<'d>(user: &Doc<'d>) -> Result<Vec<LoginToken<'d>>, FieldError> {
     };
     let mut tokens = Vec::new();
     for entry in resume.docs("loginTokens")? {
-        let Some(hashed) = entry.opt_str("hashedToken")? else {
+        let Some(hashed) = entry.opt_key("hashedToken")? else {
             continue;
         };
         let personal = entry.opt_str("type")? == Some(PERSONAL_ACCESS_TOKEN);
@@ -245,23 +254,20 @@ fn room(doc: &Document, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, FieldErro
         row.text(&f.id("_id")?);
         row.timestamp(f.date("ts")?);
         row.opt_text(f.opt_id("departmentId")?.as_deref());
-        row.text_array(
-            f.ids("departmentAncestors")?
-                .iter()
-                .map(|a| Some(a.as_ref())),
-        );
+        let ancestors = f.ancestors("departmentAncestors")?;
+        row.text_array(ancestors.iter().map(|a| Some(a.as_ref())));
         let source = f.opt_doc("source")?;
         row.opt_text(
             source
                 .as_ref()
-                .map(|s| s.opt_str("type"))
+                .map(|s| s.opt_key("type"))
                 .transpose()?
                 .flatten(),
         );
         row.opt_text(
             source
                 .as_ref()
-                .map(|s| s.opt_str("alias"))
+                .map(|s| s.opt_key("alias"))
                 .transpose()?
                 .flatten(),
         );
@@ -352,7 +358,7 @@ impl<'d> Doc<'d> {
                 .map(Some)
                 .ok_or_else(|| self.expected(key, "a string or ObjectId", value)),
         }
-        .and_then(|id| self.check_text(key, id))
+        .and_then(|id| self.check_key(key, id))
     }
 
     fn str(&self, key: &str) -> Result<&'d str, FieldError> {
@@ -364,6 +370,26 @@ impl<'d> Doc<'d> {
             None => Ok(None),
             Some(Bson::String(s)) => self.check_text(key, Some(s.as_str())),
             Some(value) => Err(self.expected(key, "a string", value)),
+        }
+    }
+
+    /// A string that is indexed (see [`MAX_KEY`]).
+    fn opt_key(&self, key: &str) -> Result<Option<&'d str>, FieldError> {
+        self.opt_str(key).and_then(|text| self.check_key(key, text))
+    }
+
+    /// Text that is indexed: no NUL, at most [`MAX_KEY`] bytes.
+    fn check_key<T: AsRef<str>>(
+        &self,
+        key: &str,
+        text: Option<T>,
+    ) -> Result<Option<T>, FieldError> {
+        match self.check_text(key, text)? {
+            Some(t) if t.as_ref().len() > MAX_KEY => Err(self.error(
+                key,
+                format!("longer than {MAX_KEY} bytes (the most an indexed value may take)"),
+            )),
+            text => Ok(text),
         }
     }
 
@@ -451,7 +477,22 @@ impl<'d> Doc<'d> {
             let path = || format!("{key}[{i}]");
             let id = id_value(item)
                 .ok_or_else(|| self.expected(&path(), "a string or ObjectId", item))?;
-            ids.extend(self.check_text(&path(), Some(id))?);
+            ids.extend(self.check_key(&path(), Some(id))?);
+        }
+        Ok(ids)
+    }
+
+    /// A conversation's ancestors: ids, within [`MAX_ANCESTORS`] together.
+    fn ancestors(&self, key: &str) -> Result<Vec<Cow<'d, str>>, FieldError> {
+        let ids = self.ids(key)?;
+        if ids.iter().map(|id| id.len() + 8).sum::<usize>() > MAX_ANCESTORS {
+            return Err(self.error(
+                key,
+                format!(
+                    "longer than {MAX_ANCESTORS} bytes, counting 8 more for each id \
+                     (the most an indexed value may take)"
+                ),
+            ));
         }
         Ok(ids)
     }

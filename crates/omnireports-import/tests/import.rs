@@ -773,6 +773,224 @@ fn skip_invalid_skips_an_overlong_line_and_reads_on() {
     );
 }
 
+/// `n` random printable bytes, the same for the same `seed`. PostgreSQL compresses a repetitive
+/// value (an array of equal texts too), so only incompressible ones, as real tokens are, show
+/// whether an index entry fits.
+fn random_text(seed: u8, n: usize) -> String {
+    use proptest::prelude::RngExt as _;
+    use proptest::test_runner::{RngAlgorithm, TestRng};
+    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+    (0..n)
+        .map(|_| char::from(rng.random_range(b'!'..=b'~')))
+        .collect()
+}
+
+/// A livechat room with `fields`.
+fn room_with(fields: bson::Document) -> bson::Document {
+    let mut room = doc! {"_id": "rx", "t": "l", "ts": bson::DateTime::now()};
+    room.extend(fields);
+    room
+}
+
+/// Documents each with one indexed value too long, and the path of that value.
+fn overlong_values(long: &str) -> Vec<(&'static str, bson::Document, &'static str)> {
+    // Three ancestors of 334 bytes: each within 512, together 3 × (334 + 8) > 1024.
+    let ancestors: Vec<String> = (1..=3).map(|seed| random_text(seed, 334)).collect();
+    vec![
+        ("rocketchat_roles", doc! {"_id": long}, "_id"),
+        (
+            "rocketchat_permissions",
+            doc! {"_id": "p", "roles": [long]},
+            "roles[0]",
+        ),
+        ("users", doc! {"_id": long}, "_id"),
+        ("users", doc! {"_id": "ux", "username": long}, "username"),
+        (
+            "users",
+            doc! {"_id": "ux", "roles": ["user", long]},
+            "roles[1]",
+        ),
+        (
+            "users",
+            doc! {"_id": "ux", "services": {"resume": {"loginTokens": [{"hashedToken": long}]}}},
+            "services.resume.loginTokens[0].hashedToken",
+        ),
+        (
+            "rocketchat_livechat_department",
+            doc! {"_id": long, "name": "x"},
+            "_id",
+        ),
+        (
+            "rocketchat_livechat_department",
+            doc! {"_id": "dx", "name": "x", "ancestors": [long]},
+            "ancestors[0]",
+        ),
+        (
+            "rocketchat_livechat_unit_monitors",
+            doc! {"_id": "mx", "monitorId": long, "unitId": "unit1"},
+            "monitorId",
+        ),
+        (
+            "rocketchat_livechat_unit_monitors",
+            doc! {"_id": "mx", "monitorId": "u1", "unitId": long},
+            "unitId",
+        ),
+        ("rocketchat_room", room_with(doc! {"_id": long}), "_id"),
+        (
+            "rocketchat_room",
+            room_with(doc! {"departmentId": long}),
+            "departmentId",
+        ),
+        (
+            "rocketchat_room",
+            room_with(doc! {"departmentAncestors": ancestors}),
+            "departmentAncestors",
+        ),
+        (
+            "rocketchat_room",
+            room_with(doc! {"source": {"type": long}}),
+            "source.type",
+        ),
+        (
+            "rocketchat_room",
+            room_with(doc! {"source": {"type": "api", "alias": long}}),
+            "source.alias",
+        ),
+        (
+            "rocketchat_room",
+            room_with(doc! {"servedBy": {"_id": long}}),
+            "servedBy._id",
+        ),
+        (
+            "rocketchat_room",
+            room_with(doc! {"tags": ["a", long]}),
+            "tags[1]",
+        ),
+    ]
+}
+
+#[test]
+fn a_value_too_long_for_an_index_is_reported_at_its_document_and_changes_nothing() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    run(conn, written(&fixtures::sample(), Encoding::Relaxed).path()).unwrap();
+    let before = dump(conn);
+    for (collection, doc, path) in overlong_values(&random_text(0, 513)) {
+        let mut export = fixtures::sample();
+        export.docs_mut("rocketchat_roles")[1].insert("description", "changed");
+        export.docs_mut(collection).push(doc);
+        let line = export.docs_mut(collection).len();
+        let limit = if path == "departmentAncestors" {
+            1024
+        } else {
+            512
+        };
+        let expected = format!("{collection}.json:{line}: {path}: longer than {limit} bytes");
+        let error = run(conn, written(&export, Encoding::Relaxed).path()).unwrap_err();
+        assert!(
+            matches!(error, ImportError::Invalid(_)),
+            "{expected}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&expected),
+            "{message}\nexpected: {expected}"
+        );
+        assert_eq!(dump(conn), before, "{expected}: the database changed");
+    }
+}
+
+#[test]
+fn skip_invalid_skips_values_too_long_for_an_index() {
+    let mut export = fixtures::sample();
+    let mut skipped = std::collections::HashMap::new();
+    for (collection, doc, _) in overlong_values(&random_text(0, 513)) {
+        export.docs_mut(collection).push(doc);
+        *skipped.entry(collection).or_insert(0) += 1;
+    }
+    // The sizes first reported: a 20,000-character id, a 1 MB token hash, a huge username.
+    let huge = |n: usize| "x".repeat(n);
+    let rooms = export.docs_mut("rocketchat_room");
+    rooms.push(room_with(doc! {"_id": huge(20_000)}));
+    let token = doc! {"resume": {"loginTokens": [{"hashedToken": huge(1 << 20)}]}};
+    let users = export.docs_mut("users");
+    users.push(doc! {"_id": "big-token", "services": token});
+    users.push(doc! {"_id": "big-name", "username": huge(100_000)});
+    *skipped.get_mut("rocketchat_room").unwrap() += 1;
+    *skipped.get_mut("users").unwrap() += 2;
+
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let summary = run_skipping(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    for c in &summary.collections {
+        assert_eq!(c.skipped, skipped[c.collection], "{}", c.collection);
+    }
+    let rooms = summary.collection("rocketchat_room").unwrap();
+    assert_eq!((rooms.inserted, rooms.ignored), (6, 2));
+    let listed = rooms.skipped_at.last().unwrap().to_string();
+    assert!(
+        listed.ends_with("rocketchat_room.json:16: _id: longer than 512 bytes (the most an indexed value may take)"),
+        "{listed}"
+    );
+    assert_eq!(summary.collection("users").unwrap().inserted, 4);
+    assert_eq!(count(conn, "SELECT count(*) AS n FROM user_tokens"), 3);
+}
+
+/// One document per collection with every indexed value as long as the mapping allows.
+fn longest_values() -> Export {
+    let key = random_text(0, 512);
+    // Two ancestors of 504 bytes: 2 × (504 + 8) = 1024.
+    let ancestors: Vec<String> = (1..=2).map(|seed| random_text(seed, 504)).collect();
+    let tokens = doc! {"resume": {"loginTokens": [{"hashedToken": &key}]}};
+    let room = doc! {
+        "_id": &key, "departmentId": &key, "departmentAncestors": ancestors,
+        "source": {"type": &key, "alias": &key}, "servedBy": {"_id": &key}, "tags": [&key],
+    };
+    Export {
+        collections: vec![
+            ("rocketchat_roles", vec![doc! {"_id": &key}]),
+            (
+                "rocketchat_permissions",
+                vec![doc! {"_id": &key, "roles": [&key]}],
+            ),
+            (
+                "users",
+                vec![doc! {"_id": &key, "username": &key, "roles": [&key], "services": tokens}],
+            ),
+            (
+                "rocketchat_livechat_department",
+                vec![doc! {"_id": &key, "name": &key, "ancestors": [&key]}],
+            ),
+            (
+                "rocketchat_livechat_unit_monitors",
+                vec![doc! {"_id": &key, "monitorId": &key, "unitId": &key}],
+            ),
+            ("rocketchat_room", vec![room_with(room)]),
+        ],
+    }
+}
+
+#[test]
+fn values_at_the_limits_fit_every_index() {
+    let export = longest_values();
+    // Alone, the room is a first import (the aggregates are rebuilt and indexed anew); over the
+    // sample, its changes are logged, then folded into the indexed aggregates.
+    for sample_first in [false, true] {
+        let db = TestDatabase::new();
+        let conn = &mut db.connect();
+        if sample_first {
+            run(conn, written(&fixtures::sample(), Encoding::Relaxed).path()).unwrap();
+        }
+        run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+        omnireports_analytics::fold_changes(conn, None).unwrap();
+        let sql = "SELECT count(*) AS n FROM conversations WHERE octet_length(id) = 512";
+        assert_eq!(count(conn, sql), 1);
+        // Three units (the room's two ancestors, its department's) at five levels.
+        let sql = "SELECT count(*) AS n FROM agg_source_unit WHERE octet_length(unit) >= 504";
+        assert_eq!(count(conn, sql), 15);
+    }
+}
+
 /// Whether an import into `db` is writing its rooms into conversations right now.
 fn upserting_rooms(conn: &mut PgConnection, db: &TestDatabase) -> bool {
     let busy = format!(
