@@ -257,7 +257,9 @@ pub struct TokenChanges {
 }
 
 /// Makes each imported user's tokens exactly those of the export: Rocket.Chat removes a token
-/// at logout, so a token missing from a newer export must stop working here too.
+/// at logout, so a token missing from a newer export must stop working here too. An inactive
+/// user (in its last document) holds none, whatever the export lists: Rocket.Chat unsets a
+/// deactivated user's tokens, and the database revokes them when `active` turns false.
 pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError> {
     conn.batch_execute(
         "CREATE TEMP TABLE import_tokens ON COMMIT DROP AS
@@ -266,6 +268,7 @@ pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError>
          FROM (SELECT DISTINCT ON (id) * FROM import_users ORDER BY id, seq DESC) u
          CROSS JOIN LATERAL unnest(u.token_hashes, u.token_kinds, u.token_names, u.token_issued)
              AS t(hashed_token, kind, name, issued_at)
+         WHERE u.active
          ORDER BY u.id, t.hashed_token, t.issued_at DESC",
     )
     .context("collecting the login tokens")?;

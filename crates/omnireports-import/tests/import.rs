@@ -310,6 +310,49 @@ fn a_newer_export_updates_in_place_and_reports_follow() {
     assert_eq!(reports(fresh_conn), all);
 }
 
+/// The rows of `user_tokens` for `user`, and how many of them would authenticate (the user is
+/// active: `omnireports_auth::authenticate`'s join).
+fn tokens_of(conn: &mut PgConnection, user: &str) -> (i64, i64) {
+    let held = format!("SELECT count(*) AS n FROM user_tokens WHERE user_id = '{user}'");
+    let usable = format!(
+        "SELECT count(*) AS n FROM user_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE u.id = '{user}' AND u.active"
+    );
+    (count(conn, &held), count(conn, &usable))
+}
+
+fn set_login_tokens(user: &mut bson::Document, tokens: Vec<bson::Document>) {
+    user.insert("services", doc! {"resume": {"loginTokens": tokens}});
+}
+
+#[test]
+fn an_inactive_user_holds_no_tokens_whatever_the_export_lists() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    let mut export = fixtures::sample();
+    // u4 is inactive, yet its export lists a token (Rocket.Chat would have unset it).
+    let token = doc! {"when": bson::DateTime::now(), "hashedToken": "inactive-hash"};
+    set_login_tokens(&mut export.docs_mut("users")[3], vec![token]);
+    let summary = run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    assert_eq!(tokens_of(conn, "u4"), (0, 0), "first imported inactive");
+    assert_eq!(tokens_of(conn, "u1"), (3, 3));
+    assert_eq!(summary.tokens.read, 3);
+
+    // u1 is deactivated; the newer export still lists all of its tokens.
+    export.docs_mut("users")[0].insert("active", false);
+    for encoding in [Encoding::Relaxed, Encoding::Bson] {
+        run(conn, written(&export, encoding).path()).unwrap();
+        assert_eq!(tokens_of(conn, "u1"), (0, 0), "{encoding:?}: deactivated");
+        assert_eq!(tokens_of(conn, "u4"), (0, 0), "{encoding:?}");
+    }
+    // Active again, with the tokens of a new login only.
+    export.docs_mut("users")[0].insert("active", true);
+    let token = doc! {"when": bson::DateTime::now(), "hashedToken": ABC_HASH};
+    set_login_tokens(&mut export.docs_mut("users")[0], vec![token]);
+    run(conn, written(&export, Encoding::Relaxed).path()).unwrap();
+    assert_eq!(tokens_of(conn, "u1"), (1, 1));
+}
+
 /// Imports `export` over the sample, with `bad` replacing room `index`; expects the error
 /// `expected` and the database exactly as before.
 fn assert_rejected(export: &Export, encoding: Encoding, expected: &str) {
