@@ -78,7 +78,7 @@ imported=$(psql "$import_url" -tAc 'SELECT count(*) FROM conversations')
 # step when it brings more new rooms than exist) run again alone on the imported data.
 read -r read_s write_s < <(awk '$1 == "rocketchat_room" { print $(NF - 1), $NF }' "$work/summary")
 start=$(now)
-psql "$import_url" -qAtc 'SELECT omnireports_rebuild_aggregates()' >/dev/null
+psql "$import_url" -qAtc 'SELECT engine.rebuild_aggregates()' >/dev/null
 rebuild_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
 
 copy_rate=$(rate "$copy_s")

@@ -154,7 +154,7 @@ INSERT INTO conversations (id, ts, department_id, source_type, open, served_by_i
 SELECT 'write' || i, $ts, 'dep' || (1 + i % 60), 'widget',
        false, 'agent' || (1 + i % 50), '{billing}', 120
 FROM generate_series(1, 100000) AS i;
-$( [[ $triggers == on ]] && echo 'SELECT omnireports_fold_changes(NULL);' )
+$( [[ $triggers == on ]] && echo 'SELECT engine.fold_changes(NULL);' )
 \timing off
 ROLLBACK;
 SQL
@@ -177,7 +177,7 @@ single_ms() {
       echo "SELECT extract(epoch FROM clock_timestamp() - :'started') * 1000;"
       if [[ $triggers == on ]]; then
         echo 'SELECT clock_timestamp() AS started \gset'
-        echo 'SELECT omnireports_fold_changes(NULL) \g /dev/null'
+        echo 'SELECT engine.fold_changes(NULL) \g /dev/null'
         echo "SELECT extract(epoch FROM clock_timestamp() - :'started') * 1000;"
       fi
       echo 'ROLLBACK;'
@@ -201,10 +201,10 @@ psql "$DATABASE_URL" -qc "INSERT INTO conversations (id, ts, department_id, sour
   SELECT 'backlog' || i, $spread, 'dep' || (1 + i % 60), 'widget', 'agent' || (1 + i % 50), '{billing}'
   FROM generate_series(1, 20000) AS i"
 backlog_out=$("$ranges_bin" "$DATABASE_URL" 1000)
-backlog_fold_ms=$(psql "$DATABASE_URL" -qAt -c '\timing on' -c 'SELECT omnireports_fold_changes(NULL)' |
+backlog_fold_ms=$(psql "$DATABASE_URL" -qAt -c '\timing on' -c 'SELECT engine.fold_changes(NULL)' |
   sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 psql "$DATABASE_URL" -qc "DELETE FROM conversations WHERE id LIKE 'backlog%'" \
-  -c 'SELECT omnireports_fold_changes(NULL)' -c 'VACUUM conversation_changes' >/dev/null
+  -c 'SELECT engine.fold_changes(NULL)' -c 'VACUUM conversation_changes' >/dev/null
 
 printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores, shared_buffers %s\n' \
   "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)" "$PG_SHARED_BUFFERS"

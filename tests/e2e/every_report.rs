@@ -1,6 +1,8 @@
-//! The shared chain, checked once for every registered report: a new report gets these for free.
+//! The shared chain, checked once for every registered report: a new report gets these for free,
+//! as the example report over a dimension of its own does here.
 
 use crate::util::{TestApp, UNAUTHORIZED_BODY};
+use omnireports_analytics::example::ConversationsBySourceType;
 use omnireports_analytics::Registry;
 use omnireports_api::REPORTS_PATH;
 use omnireports_db::models::NewConversation;
@@ -8,8 +10,17 @@ use serde_json::{json, Value};
 
 const DAY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-11T00:00:00.000Z";
 
+/// The shipped reports and the example one.
+fn registry() -> Registry {
+    Registry::builtin().with(ConversationsBySourceType)
+}
+
+fn app_with(adjust: impl FnOnce(&mut omnireports_api::Settings)) -> TestApp {
+    TestApp::serving(registry(), adjust)
+}
+
 fn paths() -> Vec<(String, bool)> {
-    Registry::builtin()
+    registry()
         .iter()
         .map(|report| {
             (
@@ -22,7 +33,7 @@ fn paths() -> Vec<(String, bool)> {
 
 #[test]
 fn every_report_requires_credentials_and_the_permission() {
-    let app = TestApp::new();
+    let app = app_with(|_| {});
     let agent = app.user(&["livechat-agent"]);
     for (path, _) in paths() {
         let anonymous = app.get(&format!("{path}?{DAY}"), None);
@@ -42,7 +53,7 @@ fn every_report_requires_credentials_and_the_permission() {
 
 #[test]
 fn every_report_validates_parameters_in_the_same_order() {
-    let app = TestApp::new();
+    let app = app_with(|_| {});
     let admin = app.user(&["admin"]);
     let cases: [(&str, Value); 5] = [
         (
@@ -77,7 +88,7 @@ fn every_report_validates_parameters_in_the_same_order() {
 
 #[test]
 fn sort_is_rejected_only_by_reports_that_read_it() {
-    let app = TestApp::new();
+    let app = app_with(|_| {});
     let admin = app.user(&["admin"]);
     for (path, reads_sort) in paths() {
         let response = app.get(&format!("{path}?{DAY}&sort=oops"), Some(&admin));
@@ -92,7 +103,7 @@ fn sort_is_rejected_only_by_reports_that_read_it() {
 
 #[test]
 fn every_report_is_rate_limited_per_route() {
-    let app = TestApp::with(|s| s.rate_limit.calls = 1);
+    let app = app_with(|s| s.rate_limit.calls = 1);
     let manager = app.user(&["livechat-manager"]);
     for (path, _) in paths() {
         let first = app.get(&format!("{path}?{DAY}"), Some(&manager));
@@ -105,7 +116,7 @@ fn every_report_is_rate_limited_per_route() {
 
 #[test]
 fn every_report_is_empty_for_a_monitor_without_units_and_405_for_post() {
-    let app = TestApp::new();
+    let app = app_with(|_| {});
     app.unit("unit1");
     app.department("dep", "Dep", &["unit1"]);
     // Counted by every report: it has a department, a source, a tag and an agent.
@@ -130,4 +141,26 @@ fn every_report_is_empty_for_a_monitor_without_units_and_405_for_post() {
         let post = app.request("POST", &path, &[]);
         assert_eq!(post.status, 405, "{path}");
     }
+}
+
+#[test]
+fn a_report_over_a_new_dimension_is_described_and_exact() {
+    let app = app_with(|_| {});
+    for (id, source) in [("c1", Some("widget")), ("c2", Some("widget")), ("c3", None)] {
+        app.insert_conversation(NewConversation {
+            id: id.into(),
+            ts: "2026-01-10T10:00:00Z".parse().unwrap(),
+            source_type: source.map(Into::into),
+            ..Default::default()
+        });
+    }
+    let admin = app.user(&["admin"]);
+    let path = format!("{REPORTS_PATH}/example-conversations-by-source-type");
+    let body = app.get(&format!("{path}?{DAY}"), Some(&admin)).json();
+    assert_eq!(
+        body,
+        json!({"total":2,"data":[{"label":"widget","value":2}],"unspecified":1,"success":true})
+    );
+    let description = app.get("/api/v1/openapi.json", None).json();
+    assert!(description["paths"][&path]["get"].is_object(), "{path}");
 }

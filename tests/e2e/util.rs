@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
+use omnireports_analytics::Registry;
 use omnireports_api::{AppState, Settings};
 use omnireports_db::models::{
     text_array, NewConversation, NewDepartment, NewToken, NewUnitMonitor, NewUser,
@@ -58,7 +59,20 @@ impl TestApp {
 
     /// A server whose settings `adjust` may change (rate limit, time zone, database URL…).
     pub fn with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::serving(Registry::builtin(), adjust)
+    }
+
+    /// A server of `registry`'s reports, on a database laid out for their dimensions.
+    pub fn serving(registry: Registry, adjust: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::new();
+        let dimensions = registry.dimensions();
+        let builtin = |d: &[&omnireports_db::engine::Dimension]| -> Vec<&str> {
+            d.iter().map(|d| d.table).collect()
+        };
+        if builtin(&dimensions) != builtin(omnireports_db::engine::BUILTIN) {
+            omnireports_db::engine::install(&mut db.connect(), &dimensions)
+                .expect("install the registry's dimensions");
+        }
         let mut settings = Settings::load_from(HashMap::from([
             ("DATABASE_URL".to_owned(), db.url().to_owned()),
             (
@@ -74,7 +88,7 @@ impl TestApp {
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let state = AppState::from_settings(&settings);
+                let state = AppState::from_settings(&settings).with_registry(registry);
                 let server = omnireports_api::server(state, listener, 1).unwrap();
                 sender.send(server.handle()).unwrap();
                 server.await

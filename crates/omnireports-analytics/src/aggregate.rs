@@ -1,4 +1,4 @@
-//! Counting from the pre-aggregated tables (migration `aggregates`), the changes not yet folded
+//! Counting from the pre-aggregated tables (`omnireports_db::engine`), the changes not yet folded
 //! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece, Steps};
@@ -8,25 +8,8 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz, Untyped};
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
+use omnireports_db::engine::Dimension;
 use std::sync::OnceLock;
-
-/// What a report counts by, as aggregate columns and the equivalent expressions on a raw row.
-#[derive(Debug)]
-pub(crate) struct Dimension {
-    /// Aggregate table without department scope, used when the caller is unrestricted.
-    pub table: &'static str,
-    /// The same with `department_id` and `department_ancestors`, for restricted callers. A
-    /// table of its own (not `table`) is keyed scope first (migration `aggregates_v2`), so a
-    /// restricted query reads only the buckets of the scopes it may see.
-    pub scoped_table: &'static str,
-    /// The same per unit (migration `unit_aggregates`), for a monitor of one unit: one row per
-    /// bucket and key, however many departments the unit holds.
-    pub unit_table: Option<&'static str>,
-    /// (aggregate column, expression over `c`, a `conversations` row, and `t`, its tags).
-    pub keys: &'static [(&'static str, &'static str)],
-    /// Extra FROM items for the raw rows.
-    pub raw_joins: &'static str,
-}
 
 /// Who asks, as far as the query text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +42,17 @@ fn visible(alias: &str) -> String {
 /// pieces' [`Steps`] (found by binary search, so a long log costs one pass); raw pieces read the
 /// conversations.
 pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> String {
-    let columns: Vec<&str> = dimension.keys.iter().map(|(column, _)| *column).collect();
+    let columns: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
     let aggregated = format!("{}, a.n * p.sign AS n", aggregated.join(", "));
     let raw: Vec<String> = dimension
         .keys
         .iter()
-        .map(|(column, expression)| format!("{expression} AS {column}"))
+        .map(|key| format!("{} AS {}", key.expression, key.column))
         .collect();
     let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
     let scope_first =
-        scope != Scope::All && unit_table.is_none() && dimension.scoped_table != dimension.table;
+        scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
     let buckets = match (scope, unit_table) {
         (Scope::All, _) => whole_buckets(dimension.table, &aggregated, ""),
         (_, Some(unit_table)) => whole_buckets(
@@ -77,9 +60,9 @@ pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> S
             &aggregated,
             " AND a.unit = (SELECT units[1] FROM args)",
         ),
-        _ if scope_first => scoped_buckets(dimension.scoped_table, &aggregated),
+        _ if scope_first => scoped_buckets(dimension.restricted_table(), &aggregated),
         _ => whole_buckets(
-            dimension.scoped_table,
+            dimension.restricted_table(),
             &aggregated,
             &format!(" AND {}", visible("a")),
         ),
@@ -100,7 +83,7 @@ pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> S
         false => String::new(),
     };
     let raw = raw.join(", ");
-    let joins = dimension.raw_joins;
+    let joins = dimension.joins;
     format!(
         "{PIECES}{scopes}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
            {buckets} \

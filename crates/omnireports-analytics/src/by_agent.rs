@@ -1,8 +1,9 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Scope};
 use crate::scope::{in_range, unspecified_naive, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
+use omnireports_db::engine;
 use omnireports_db::schema::{conversations, users};
 use omnireports_validation::{Sort, SortDirection};
 
@@ -50,6 +51,10 @@ impl Report for ConversationsByAgent {
         }
     }
 
+    fn dimension(&self) -> &'static engine::Dimension {
+        &engine::AGENT
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }
@@ -95,20 +100,12 @@ impl Report for ConversationsByAgent {
     }
 }
 
-const DIMENSION: Dimension = Dimension {
-    table: "agg_agent",
-    scoped_table: "agg_agent_scoped",
-    unit_table: Some("agg_agent_unit"),
-    keys: &[("served_by_id", "c.served_by_id")],
-    raw_joins: "",
-};
-
 static QUERIES: Queries = Queries::new(with_names);
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
 fn with_names(scope: Scope) -> String {
     counts_sql(
-        &DIMENSION,
+        &engine::AGENT,
         scope,
         "SELECT x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",

@@ -1,9 +1,10 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use omnireports_db::engine;
 use omnireports_db::schema::{conversations, departments};
 use omnireports_validation::Sort;
 
@@ -39,6 +40,10 @@ impl Report for ConversationsByDepartment {
             ],
             Some(109),
         )
+    }
+
+    fn dimension(&self) -> &'static engine::Dimension {
+        &engine::DEPARTMENT
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
@@ -104,21 +109,13 @@ fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResu
         .collect())
 }
 
-const DIMENSION: Dimension = Dimension {
-    table: "agg_department",
-    scoped_table: "agg_department",
-    unit_table: None,
-    keys: &[("department_id", "c.department_id")],
-    raw_joins: "",
-};
-
 static QUERIES: Queries = Queries::new(by_name);
 
 /// Counts per department id, then per name; NULL id = no department. Departments that no
 /// longer exist are dropped by the join.
 fn by_name(scope: Scope) -> String {
     counts_sql(
-        &DIMENSION,
+        &engine::DEPARTMENT,
         scope,
         "SELECT d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \

@@ -1,10 +1,11 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::aggregate::{self, counts_sql, Queries};
 use crate::report::by_total_descending;
 use crate::scope::{in_range, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
+use omnireports_db::engine;
 use omnireports_db::schema::conversations;
 use omnireports_validation::Sort;
 
@@ -42,6 +43,10 @@ impl Report for ConversationsBySource {
             ],
             None,
         )
+    }
+
+    fn dimension(&self) -> &'static engine::Dimension {
+        &engine::SOURCE
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
@@ -87,19 +92,8 @@ impl Report for ConversationsBySource {
     }
 }
 
-const DIMENSION: Dimension = Dimension {
-    table: "agg_source",
-    scoped_table: "agg_source_scoped",
-    unit_table: Some("agg_source_unit"),
-    keys: &[
-        ("source_type", "c.source_type"),
-        ("source_alias", "c.source_alias"),
-    ],
-    raw_joins: "",
-};
-
 static QUERIES: Queries =
-    Queries::new(|scope| counts_sql(&DIMENSION, scope, "SELECT * FROM counts"));
+    Queries::new(|scope| counts_sql(&engine::SOURCE, scope, "SELECT * FROM counts"));
 
 #[derive(QueryableByName)]
 struct SourceCount {

@@ -1,10 +1,11 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries};
+use crate::aggregate::{self, counts_sql, Queries};
 use crate::report::by_total_descending;
 use crate::scope::{in_range, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::dsl::{case_when, count, count_star};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer};
+use omnireports_db::engine;
 use omnireports_db::schema::conversations;
 use omnireports_validation::Sort;
 
@@ -40,6 +41,10 @@ impl Report for ConversationsByStatus {
             ],
             None,
         )
+    }
+
+    fn dimension(&self) -> &'static engine::Dimension {
+        &engine::STATUS
     }
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
@@ -134,21 +139,8 @@ fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
     1.into_sql::<Integer>()
 }
 
-const DIMENSION: Dimension = Dimension {
-    table: "agg_status",
-    scoped_table: "agg_status_scoped",
-    unit_table: Some("agg_status_unit"),
-    keys: &[
-        ("open", "c.open"),
-        ("on_hold", "c.on_hold"),
-        ("served", "c.served_by_id IS NOT NULL"),
-        ("closed", "coalesce(c.chat_duration <> 0, false)"),
-    ],
-    raw_joins: "",
-};
-
 static QUERIES: Queries =
-    Queries::new(|scope| counts_sql(&DIMENSION, scope, "SELECT * FROM counts"));
+    Queries::new(|scope| counts_sql(&engine::STATUS, scope, "SELECT * FROM counts"));
 
 #[derive(QueryableByName)]
 struct StatusCount {

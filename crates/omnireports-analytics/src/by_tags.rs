@@ -1,9 +1,10 @@
-use crate::aggregate::{self, counts_sql, Dimension, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::unspecified_naive;
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
+use omnireports_db::engine;
 use omnireports_db::schema::conversations;
 use omnireports_validation::Sort;
 
@@ -60,6 +61,10 @@ impl Report for ConversationsByTags {
         )
     }
 
+    fn dimension(&self) -> &'static engine::Dimension {
+        &engine::TAG
+    }
+
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }
@@ -91,20 +96,12 @@ impl Report for ConversationsByTags {
     }
 }
 
-const DIMENSION: Dimension = Dimension {
-    table: "agg_tag",
-    scoped_table: "agg_tag_scoped",
-    unit_table: Some("agg_tag_unit"),
-    keys: &[("tag", "t.tag")],
-    raw_joins: " LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true",
-};
-
 /// NULL id = untagged.
 static QUERIES: Queries = Queries::new(tag_counts);
 
 fn tag_counts(scope: Scope) -> String {
     counts_sql(
-        &DIMENSION,
+        &engine::TAG,
         scope,
         "SELECT tag AS id, tag AS label, n FROM counts",
     )

@@ -1,4 +1,4 @@
-//! Folding the changes that writes log (migration `conversation_changes`) into the aggregates.
+//! Folding the changes that writes log into the aggregates (`omnireports_db::engine`).
 
 use diesel::sql_types::{BigInt, Integer, Nullable};
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
@@ -16,7 +16,7 @@ struct Folded {
 /// reads the changes still logged for its range. One session folds at a time: while another
 /// one folds (or an import rebuilds the aggregates), this returns 0 at once.
 pub fn fold_changes(conn: &mut PgConnection, max_rows: Option<i32>) -> QueryResult<i64> {
-    diesel::sql_query("SELECT omnireports_fold_changes($1) AS folded")
+    diesel::sql_query("SELECT engine.fold_changes($1) AS folded")
         .bind::<Nullable<Integer>, _>(max_rows)
         .get_result::<Folded>(conn)
         .map(|row| row.folded)

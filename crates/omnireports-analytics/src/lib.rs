@@ -8,6 +8,7 @@ mod by_source;
 mod by_status;
 mod by_tags;
 mod changes;
+pub mod example;
 mod plan;
 mod report;
 mod scope;

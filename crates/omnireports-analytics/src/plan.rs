@@ -159,7 +159,7 @@ fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece
 }
 
 /// Start of the bucket of `level` holding `t`.
-fn floor(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn floor(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => t,
         Level::Hour => truncate(t, HOUR),

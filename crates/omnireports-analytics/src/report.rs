@@ -1,5 +1,6 @@
 use crate::sort::SortField;
 use diesel::{PgConnection, QueryResult};
+use omnireports_db::engine::{self, Dimension};
 use omnireports_db::Restriction;
 use omnireports_validation::{DateRange, Sort, SortDirection};
 use serde::Serialize;
@@ -107,6 +108,9 @@ pub trait Report: Send + Sync + std::fmt::Debug + 'static {
         }
     }
 
+    /// What the report counts by: the engine lays out its tables ([`Registry::dimensions`]).
+    fn dimension(&self) -> &'static Dimension;
+
     /// Computes the body on a database connection (called on the blocking pool), from the
     /// pre-aggregated counts plus the raw rows of partial hours.
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody>;
@@ -151,6 +155,22 @@ impl Registry {
     /// The report whose [`Report::name`] is `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Report>> {
         self.reports.iter().find(|report| report.name() == name)
+    }
+
+    /// The dimensions to install for these reports ([`omnireports_db::engine::install`]), each
+    /// once: the department's first, since monitors read their scopes from it.
+    pub fn dimensions(&self) -> Vec<&'static Dimension> {
+        let mut dimensions: Vec<&'static Dimension> = vec![&engine::DEPARTMENT];
+        for report in &self.reports {
+            let dimension = report.dimension();
+            if !dimensions
+                .iter()
+                .any(|known| known.table == dimension.table)
+            {
+                dimensions.push(dimension);
+            }
+        }
+        dimensions
     }
 }
 

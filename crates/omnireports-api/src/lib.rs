@@ -79,16 +79,11 @@ impl AppState {
             }
             None => primary.clone(),
         };
-        let registry = Registry::builtin();
-        let openapi_json = openapi::document(&registry)
-            .to_pretty_json()
-            .expect("the OpenAPI description serializes")
-            .into();
         Self {
             auth_db: primary,
             reports_db,
-            registry,
-            openapi_json,
+            registry: Registry::default(),
+            openapi_json: web::Bytes::new(),
             rate_limiter: RateLimiter::new(settings.rate_limit),
             timezone: settings.timezone,
             login_expiration_days: settings.auth.login_expiration_days,
@@ -105,6 +100,18 @@ impl AppState {
                 ms => Some(std::time::Duration::from_millis(ms)),
             },
         }
+        .with_registry(Registry::builtin())
+    }
+
+    /// The same state serving `registry`'s reports (the database must have their dimensions:
+    /// `omnireports_db::engine::install`).
+    pub fn with_registry(mut self, registry: Registry) -> Self {
+        self.openapi_json = openapi::document(&registry)
+            .to_pretty_json()
+            .expect("the OpenAPI description serializes")
+            .into();
+        self.registry = registry;
+        self
     }
 }
 

@@ -30,7 +30,7 @@ pub struct Settings {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct AggregatesSettings {
     /// How often the server folds logged changes into the aggregates; 0 = never (another
-    /// server or a scheduled `SELECT omnireports_fold_changes(NULL)` does it).
+    /// server or a scheduled `SELECT engine.fold_changes(NULL)` does it).
     pub fold_interval_ms: u64,
 }
 

@@ -3,6 +3,7 @@
 
 mod blocking;
 mod clock;
+pub mod engine;
 mod error;
 mod migrate;
 pub mod models;

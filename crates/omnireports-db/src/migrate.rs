@@ -1,3 +1,4 @@
+use crate::engine;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
@@ -13,7 +14,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// DISTINCT` is new in PostgreSQL 15.
 pub const MIN_SERVER_VERSION_NUM: i32 = 150_000;
 
-/// Applies every pending migration; returns the versions applied. A server older than
+/// Applies every pending migration, then lays out the aggregate engine for the shipped
+/// dimensions ([`engine::install`]); returns the versions applied. A server older than
 /// [`MIN_SERVER_VERSION_NUM`] is refused before anything is applied.
 pub fn run_pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, BoxError> {
     let (number, version) = diesel::select((
@@ -22,12 +24,18 @@ pub fn run_pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Bo
     ))
     .get_result::<(i32, String)>(conn)?;
     supported_server(number, &version)?;
-    let applied = conn.run_pending_migrations(MIGRATIONS)?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+    let applied: Vec<String> = conn
+        .run_pending_migrations(MIGRATIONS)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    engine::install(conn, engine::BUILTIN)?;
+    Ok(applied)
 }
 
-/// Reverts every applied migration (newest first) with its `down.sql`.
+/// Drops the engine, then reverts every applied migration (newest first) with its `down.sql`.
 pub fn revert_all_migrations(conn: &mut PgConnection) -> Result<Vec<String>, BoxError> {
+    engine::uninstall(conn, engine::BUILTIN)?;
     let reverted = conn.revert_all_migrations(MIGRATIONS)?;
     Ok(reverted.iter().map(ToString::to_string).collect())
 }
@@ -35,12 +43,13 @@ pub fn revert_all_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Box
 /// Whether migrations embedded in this binary are missing from the database.
 pub fn has_pending_migrations(conn: &mut PgConnection) -> diesel::QueryResult<bool> {
     // Keep diesel's own error (e.g. a lost connection, a 503) rather than wrapping it as a 500.
-    conn.has_pending_migration(MIGRATIONS).map_err(|error| {
+    let versioned = conn.has_pending_migration(MIGRATIONS).map_err(|error| {
         match error.downcast::<diesel::result::Error>() {
             Ok(error) => *error,
             Err(other) => diesel::result::Error::QueryBuilderError(other),
         }
-    })
+    })?;
+    Ok(versioned || !engine::is_installed(conn)?)
 }
 
 /// An error naming the server's version unless it is [`MIN_SERVER_VERSION_NUM`] or newer.

@@ -1,37 +1,8 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use omnireports_db::{build_pool, Database, DbError, PoolSettings};
 use omnireports_test_db::TestDatabase;
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn table_count(conn: &mut PgConnection) -> i64 {
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM information_schema.tables \
-         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
-    )
-    .get_result::<Count>(conn)
-    .unwrap()
-    .n
-}
-
-#[test]
-fn every_down_migration_reverts_its_up_migration() {
-    let db = TestDatabase::new();
-    let conn = &mut db.connect();
-    let migrated = table_count(conn);
-    assert!(migrated >= 7, "{migrated}");
-    let reverted = omnireports_db::revert_all_migrations(conn).unwrap();
-    assert_eq!(table_count(conn), 0);
-    let applied = omnireports_db::run_pending_migrations(conn).unwrap();
-    assert_eq!(applied.len(), reverted.len());
-    assert_eq!(table_count(conn), migrated);
-}
 
 #[test]
 fn migrations_seed_default_roles_and_permissions() {

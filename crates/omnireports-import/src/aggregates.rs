@@ -1,8 +1,8 @@
-//! How an import keeps the conversation aggregates: logged per statement by the triggers and
-//! folded after the commit, like any write (migration `conversation_changes`), or, when the
-//! import brings at least as many new rooms as the database already holds (a first import), by
-//! one rebuild before the commit (migration `aggregates_v2`), which fills the tables anew and
-//! indexes them once instead of logging every room and folding it bucket by bucket.
+//! How an import keeps the conversation aggregates (`omnireports_db::engine`): logged per
+//! statement by the triggers and folded after the commit, like any write, or, when the import
+//! brings at least as many new rooms as the database already holds (a first import), by one
+//! rebuild before the commit, which fills the tables anew and indexes them once instead of
+//! logging every room and folding it bucket by bucket.
 
 use crate::error::{Context as _, ImportError};
 use diesel::connection::SimpleConnection as _;
@@ -42,7 +42,7 @@ pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
 /// Rebuilds every aggregate from the conversations, ending the deferral.
 pub(crate) fn rebuild(conn: &mut PgConnection) -> Result<(), ImportError> {
     conn.batch_execute(
-        "SET LOCAL omnireports.defer_aggregates = off; SELECT omnireports_rebuild_aggregates();",
+        "SET LOCAL omnireports.defer_aggregates = off; SELECT engine.rebuild_aggregates();",
     )
     .context("rebuilding the aggregates")
 }

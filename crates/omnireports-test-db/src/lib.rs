@@ -186,11 +186,17 @@ fn create_from_template(admin: &mut PgConnection, name: &str, template: &str) {
 }
 
 mod diesel_migration_names {
-    /// A template name that changes whenever a migration's SQL changes (see `build.rs`).
+    use std::hash::{DefaultHasher, Hash, Hasher};
+
+    /// A template name that changes whenever a migration's SQL (see `build.rs`) or the SQL the
+    /// engine generates changes.
     pub fn template_name() -> String {
+        let mut engine = DefaultHasher::new();
+        omnireports_db::engine::script(omnireports_db::engine::BUILTIN).hash(&mut engine);
         format!(
-            "omnireports_template_{}",
-            env!("OMNIREPORTS_MIGRATIONS_HASH")
+            "omnireports_template_{}_{:016x}",
+            env!("OMNIREPORTS_MIGRATIONS_HASH"),
+            engine.finish()
         )
     }
 }

@@ -9,6 +9,7 @@ use omnireports_db::Restriction;
 use omnireports_validation::{DateRange, Sort, SortDirection};
 
 mod by_department;
+mod engine;
 mod siblings;
 
 pub fn at(s: &str) -> DateTime<Utc> {

@@ -1,4 +1,6 @@
 -- Users, their hashed tokens, roles and permissions (Rocket.Chat's model, relational).
+-- The engine (omnireports_db::engine) adds its triggers on every migration: the data version,
+-- and deactivation revoking a user's tokens.
 
 CREATE TABLE users (
     id         TEXT PRIMARY KEY,

@@ -1,0 +1,114 @@
+//! Laying the engine out in a database: its tables where missing, its schema anew.
+
+use super::sql::{all_tables, create_log, logged_columns, schema};
+use super::{Dimension, FOLD_LOCK, SCHEMA};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Nullable, Text};
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    value: bool,
+}
+
+#[derive(QueryableByName)]
+struct Columns {
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    names: Option<Vec<String>>,
+}
+
+/// Installs the engine for `dimensions` in one transaction, while writers of conversations and
+/// departments wait: changes logged under the previous engine are folded with it, the engine's
+/// schema is dropped, missing aggregate tables are created, the change log is laid out anew when
+/// its columns differ, the schema is created from `dimensions`, and every count is rebuilt when
+/// a table was created. Run after the versioned migrations, on every migration.
+pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        conn.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock(hashtext('{FOLD_LOCK}'));
+             LOCK TABLE conversations, departments IN SHARE ROW EXCLUSIVE MODE"
+        ))?;
+        fold_with_previous_engine(conn)?;
+        conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))?;
+        let created = create_missing_tables(conn, dimensions)?;
+        lay_out_log(conn, dimensions)?;
+        conn.batch_execute(&schema(dimensions))?;
+        if created {
+            conn.batch_execute(&format!("SELECT {SCHEMA}.rebuild_aggregates()"))?;
+        }
+        Ok(())
+    })
+}
+
+/// Drops the engine: its schema, the change log and the tables of `dimensions`.
+pub fn uninstall(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
+    let tables: Vec<&str> = all_tables(dimensions).iter().map(|t| t.name).collect();
+    conn.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE;
+         DROP TABLE IF EXISTS conversation_changes, {}",
+        tables.join(", ")
+    ))
+}
+
+fn flag(conn: &mut PgConnection, query: &str) -> QueryResult<bool> {
+    Ok(diesel::sql_query(query).get_result::<Flag>(conn)?.value)
+}
+
+fn fold_with_previous_engine(conn: &mut PgConnection) -> QueryResult<()> {
+    let installed = flag(
+        conn,
+        &format!(
+            "SELECT to_regprocedure('{SCHEMA}.fold_changes(integer)') IS NOT NULL \
+             AND to_regclass('conversation_changes') IS NOT NULL AS value"
+        ),
+    )?;
+    if installed {
+        conn.batch_execute(&format!("SELECT {SCHEMA}.fold_changes(NULL)"))?;
+    }
+    Ok(())
+}
+
+/// Creates the aggregate tables that do not exist yet; whether it created any.
+fn create_missing_tables(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<bool> {
+    let mut created = false;
+    for table in all_tables(dimensions) {
+        let exists = flag(
+            conn,
+            &format!("SELECT to_regclass('{}') IS NOT NULL AS value", table.name),
+        )?;
+        if !exists {
+            conn.batch_execute(&table.create())?;
+            created = true;
+        }
+    }
+    Ok(created)
+}
+
+/// The change log with the columns `dimensions` read. It is empty here (folded above), so a
+/// log of other columns is simply replaced.
+fn lay_out_log(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
+    let current = diesel::sql_query(
+        "SELECT array_agg(attname::text ORDER BY attnum) AS names FROM pg_attribute \
+         WHERE attrelid = to_regclass('conversation_changes') AND attnum > 0 AND NOT attisdropped",
+    )
+    .get_result::<Columns>(conn)?
+    .names;
+    let wanted: Vec<String> = std::iter::once("sign")
+        .chain(logged_columns(dimensions))
+        .map(str::to_owned)
+        .collect();
+    if current.as_ref() != Some(&wanted) {
+        conn.batch_execute("DROP TABLE IF EXISTS conversation_changes")?;
+        conn.batch_execute(&create_log(dimensions))?;
+    }
+    Ok(())
+}
+
+/// Whether the engine's schema exists (an [`install`] committed).
+pub fn is_installed(conn: &mut PgConnection) -> QueryResult<bool> {
+    flag(
+        conn,
+        &format!("SELECT to_regnamespace('{SCHEMA}') IS NOT NULL AS value"),
+    )
+}

@@ -1,3 +1,0 @@
-DROP TABLE conversations;
-DROP TABLE unit_monitors;
-DROP TABLE departments;

@@ -1,2 +1,0 @@
-DROP TABLE import_run_collections;
-DROP TABLE import_runs;
