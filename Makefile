@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help run test check test-deps lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak
+.PHONY: help run test check test-deps lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak schema
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -16,13 +16,17 @@ check: ## The fast tier: unit and in-process tests (DATABASE_URL, else a throwaw
 test-deps: ## Install the system packages the tests need (as root with apt-get; else lists them)
 	@scripts/install-test-deps.sh
 
-lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, and the no-diesel rule of the leaf crates
+lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, the no-diesel rule of the leaf crates, the schema snapshot
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	@for crate in omnireports-validation omnireports-error; do \
 		if cargo tree -p $$crate -e normal -i diesel >/dev/null 2>&1; then \
 			echo "$$crate must not depend on diesel"; exit 1; fi; done
+	@scripts/schema.sh
+
+schema: ## Write docs/schema.sql, the schema the migrations lay out (pg_dump --schema-only)
+	@scripts/schema.sh --write
 
 fmt: ## Format the code
 	cargo fmt --all
