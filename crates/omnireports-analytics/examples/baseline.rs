@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use omnireports_analytics::{Registry, ReportRequest};
 use omnireports_db::Restriction;
-use omnireports_validation::DateRange;
+use omnireports_model::DateRange;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

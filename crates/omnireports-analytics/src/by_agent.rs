@@ -5,7 +5,7 @@ use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 use omnireports_db::engine;
 use omnireports_db::schema::{conversations, users};
-use omnireports_validation::{Sort, SortDirection};
+use omnireports_model::{Sort, SortDirection};
 
 /// `conversations-by-agent`: conversations per serving agent, labelled by the agent's name, or
 /// the agent's id when the user or the name is missing.

@@ -6,7 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use omnireports_db::engine;
 use omnireports_db::schema::{conversations, departments};
-use omnireports_validation::Sort;
+use omnireports_model::Sort;
 
 /// `conversations-by-department`: conversations per department *name*, plus those without one.
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_validation::Sort;
+use omnireports_model::Sort;
 
 /// `conversations-by-source`: conversations per (source type, alias), labelled by the alias when
 /// there is one, else the type. `sort` is accepted but never read, as in Rocket.Chat.

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_validation::Sort;
+use omnireports_model::Sort;
 
 /// `conversations-by-status`: one pass counting Open, Closed, Queued and On_Hold. `total` is the
 /// number of conversations, not the sum (a conversation can be in several or none).

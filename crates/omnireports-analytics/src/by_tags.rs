@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_validation::Sort;
+use omnireports_model::Sort;
 
 /// `conversations-by-tags`: a conversation counts once under each of its tags, so `total` can
 /// exceed the number of conversations; `unspecified` counts the untagged ones.

@@ -11,7 +11,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use omnireports_db::engine::{Dimension, Key};
 use omnireports_db::schema::conversations;
-use omnireports_validation::Sort;
+use omnireports_model::Sort;
 
 /// Conversations per source type; `unspecified` counts those without a source.
 pub const SOURCE_TYPE: Dimension = Dimension {

@@ -20,8 +20,9 @@ pub use by_source::ConversationsBySource;
 pub use by_status::ConversationsByStatus;
 pub use by_tags::ConversationsByTags;
 pub use changes::fold_changes;
+pub use omnireports_model::ReportRequest;
 pub use plan::{plan, Level, Piece, Steps};
-pub use report::{Entry, Registry, Report, ReportBody, ReportRequest};
+pub use report::{Entry, Registry, Report, ReportBody};
 pub use sort::{sort_entries, SortField};
 
 #[cfg(test)]

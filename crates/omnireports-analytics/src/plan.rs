@@ -4,7 +4,7 @@
 //! a few buckets of each level at each edge.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use omnireports_validation::DateRange;
+use omnireports_model::DateRange;
 
 /// Where a piece is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,21 +1,9 @@
 use crate::sort::SortField;
 use diesel::{PgConnection, QueryResult};
 use omnireports_db::engine::{self, Dimension};
-use omnireports_db::Restriction;
-use omnireports_validation::{DateRange, Sort, SortDirection};
+use omnireports_model::{ReportRequest, Sort, SortDirection};
 use serde::Serialize;
 use std::sync::Arc;
-
-/// What a report computes from: a validated range, the caller's sort and restriction.
-#[derive(Debug, Clone)]
-pub struct ReportRequest {
-    /// `[start, end)`.
-    pub range: DateRange,
-    /// The sort to apply (the report's default when the client sent none or it is not read).
-    pub sort: Sort,
-    /// The livechat-monitor restriction of the caller.
-    pub restriction: Restriction,
-}
 
 /// One bar of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

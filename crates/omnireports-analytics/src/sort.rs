@@ -1,5 +1,5 @@
 use crate::{Entry, Report};
-use omnireports_validation::{Sort, SortDirection};
+use omnireports_model::{Sort, SortDirection};
 use std::cmp::Ordering;
 
 /// The entry fields a sort can compare.

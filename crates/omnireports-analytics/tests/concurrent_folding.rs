@@ -7,8 +7,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use omnireports_analytics::{fold_changes, Registry, ReportRequest};
 use omnireports_db::Restriction;
+use omnireports_model::{DateRange, Sort};
 use omnireports_test_db::TestDatabase;
-use omnireports_validation::{DateRange, Sort};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 

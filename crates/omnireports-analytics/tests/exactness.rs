@@ -11,8 +11,8 @@ use omnireports_analytics::{Registry, ReportRequest};
 use omnireports_db::models::{text_array, NewConversation, NewDepartment};
 use omnireports_db::schema::{conversations, departments};
 use omnireports_db::Restriction;
+use omnireports_model::{DateRange, Sort, SortDirection};
 use omnireports_test_db::TestDatabase;
-use omnireports_validation::{DateRange, Sort, SortDirection};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

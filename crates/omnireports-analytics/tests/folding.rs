@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use omnireports_analytics::{fold_changes, Registry, ReportRequest};
 use omnireports_db::Restriction;
+use omnireports_model::{DateRange, Sort};
 use omnireports_test_db::TestDatabase;
-use omnireports_validation::{DateRange, Sort};
 
 #[derive(QueryableByName)]
 struct Count {

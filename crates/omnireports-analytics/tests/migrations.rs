@@ -8,8 +8,8 @@ use omnireports_analytics::{fold_changes, Registry, ReportRequest};
 use omnireports_db::models::{text_array, NewConversation, NewDepartment};
 use omnireports_db::schema::{conversations, departments};
 use omnireports_db::Restriction;
+use omnireports_model::DateRange;
 use omnireports_test_db::TestDatabase;
-use omnireports_validation::DateRange;
 
 #[derive(QueryableByName)]
 struct Name {

@@ -23,7 +23,6 @@ pub use pool::{build_pool, PgPool, PoolSettings, SESSION_SETUP};
 /// A pooled PostgreSQL connection.
 pub type PgConnection = diesel::PgConnection;
 
-mod restriction;
 mod version;
-pub use restriction::Restriction;
+pub use omnireports_model::Restriction;
 pub use version::data_version;

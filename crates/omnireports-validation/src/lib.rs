@@ -8,9 +8,10 @@ mod sort;
 
 pub use chrono_tz::Tz;
 pub use date::parse_date;
+pub use omnireports_model::{DateRange, Sort, SortDirection};
 pub use query::{parse_query, ReportQuery, SchemaError};
-pub use range::{check_range, years_between, DateError, DateRange};
-pub use sort::{parse_sort, Sort, SortDirection, SortError};
+pub use range::{check_range, years_between, DateError};
+pub use sort::{parse_sort, SortError};
 
 use omnireports_error::ApiError;
 

@@ -4,36 +4,10 @@
 use crate::date::{days_in_month, local_to_utc, parse_date};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
+use omnireports_model::DateRange;
 
 /// moment's `diff(..., 'year', true)` is an estimate, so Rocket.Chat allows a little over a year.
 const MAX_YEARS: f64 = 1.01;
-
-/// The requested period, as parsed (not truncated to the day), even where PostgreSQL cannot
-/// store it: see [`DateRange::storable`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DateRange {
-    /// The parsed `start`.
-    pub start: DateTime<Utc>,
-    /// The parsed `end`; [`check_range`] ensures it is not before `start`.
-    pub end: DateTime<Utc>,
-}
-
-impl DateRange {
-    /// PostgreSQL's first `timestamptz`: 4714-11-24 BC (the year -4713), 00:00 UTC.
-    pub const STORABLE_START: DateTime<Utc> =
-        DateTime::from_timestamp(-210_866_803_200, 0).expect("within chrono's range");
-
-    /// The range to ask the database for: the same rows, with both ends moved up to
-    /// [`Self::STORABLE_START`] so that they can be bound (nothing is stored before it, so an
-    /// earlier range is empty). chrono ends in 262142, before PostgreSQL does (294276), so the
-    /// end needs no upper bound.
-    pub fn storable(self) -> Self {
-        Self {
-            start: self.start.max(Self::STORABLE_START),
-            end: self.end.max(Self::STORABLE_START),
-        }
-    }
-}
 
 /// The first failing date check; the messages are Rocket.Chat's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,23 +1,8 @@
 //! The `sort` parameter: a JSON object of keys to `1` or `-1`, as Rocket.Chat's `parseJsonQuery`
 //! reads it, narrowed by our decision that only non-empty objects are sorts.
 
+use omnireports_model::{Sort, SortDirection};
 use serde_json::Value;
-
-/// The order of one sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SortDirection {
-    /// `1`: ascending.
-    Asc,
-    /// `-1`: descending.
-    Desc,
-}
-
-/// Keys in priority order (JSON object key order), each with its direction.
-///
-/// Keys are kept as written, unknown ones included: which keys mean something is the report's
-/// business.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Sort(pub Vec<(String, SortDirection)>);
 
 /// A `sort` that is not a valid sort; `raw` is the parameter as received.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use omnireports_db::models::{text_array, NewConversation, NewDepartment};
 use omnireports_db::schema::{conversations, departments};
 use omnireports_db::Restriction;
-use omnireports_validation::{DateRange, Sort, SortDirection};
+use omnireports_model::{DateRange, Sort, SortDirection};
 
 mod by_department;
 mod engine;
