@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-pub mod admin;
 mod client_ip;
 mod cors;
 mod dashboard;

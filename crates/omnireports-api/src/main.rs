@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
-use omnireports_api::{admin, demo, telemetry, AppState, Settings};
+use omnireports_api::{demo, telemetry, AppState, Settings};
+use omnireports_auth::admin;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::path::PathBuf;

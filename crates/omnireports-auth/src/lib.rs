@@ -12,6 +12,8 @@ use omnireports_db::Restriction;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
+pub mod admin;
+
 /// Permission needed to read any report.
 pub const VIEW_REPORTS: &str = "view-livechat-reports";
 /// Permission that exempts a user from the API rate limiter.

@@ -40,9 +40,9 @@ fn one_json_line_per_request_with_ids_and_never_a_token() {
     let db = TestDatabase::new();
     let conn = &mut db.connect();
     let manager =
-        omnireports_api::admin::create_user(conn, "mia", None, &["livechat-manager".into()])
+        omnireports_auth::admin::create_user(conn, "mia", None, &["livechat-manager".into()])
             .unwrap();
-    let token = omnireports_api::admin::create_token(conn, "mia", None).unwrap();
+    let token = omnireports_auth::admin::create_token(conn, "mia", None).unwrap();
     let json_log = [
         ("OMNIREPORTS_LOG__FORMAT", "json"),
         ("OMNIREPORTS_LOG__FILTER", "info"),

@@ -1,20 +1,26 @@
-//! Operator commands: users and tokens without Rocket.Chat. Only token hashes are stored.
+//! Issuing users and tokens without Rocket.Chat (the `user create` and `token create`
+//! commands). Only token hashes are stored.
 
+use crate::{generate_token, hash_token};
 use chrono::Utc;
 use diesel::prelude::*;
-use omnireports_auth::{generate_token, hash_token};
 use omnireports_db::models::{text_array, NewToken, NewUser, LOGIN_TOKEN, PERSONAL_ACCESS_TOKEN};
 use omnireports_db::schema::{user_tokens, users};
 use rand::Rng as _;
 
+/// Why a user or token could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
+    /// The username is taken.
     #[error("a user named {0:?} already exists")]
     UserExists(String),
+    /// No user has this id or username.
     #[error("no user has the id or username {0:?}")]
     UnknownUser(String),
+    /// The user is deactivated, and so holds no tokens.
     #[error("the user {0:?} is deactivated: a deactivated user holds no tokens")]
     InactiveUser(String),
+    /// The database failed.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -111,7 +117,7 @@ mod tests {
         let by_name = create_token(conn, "mia", None).unwrap();
         let by_id = create_token(conn, &id, Some("ci")).unwrap();
         for token in [by_name, by_id] {
-            let user = omnireports_auth::authenticate(conn, &id, &token, Utc::now(), 90)
+            let user = crate::authenticate(conn, &id, &token, Utc::now(), 90)
                 .unwrap()
                 .expect("token authenticates");
             assert_eq!(user.roles, ["livechat-manager"]);
