@@ -19,7 +19,7 @@ pub use by_department::ConversationsByDepartment;
 pub use by_source::ConversationsBySource;
 pub use by_status::ConversationsByStatus;
 pub use by_tags::ConversationsByTags;
-pub use changes::fold_changes;
+pub use changes::{fold_backlog, fold_changes, logged_changes, FOLD_BATCH, FOLD_BATCHES_PER_CALL};
 pub use omnireports_model::ReportRequest;
 pub use plan::{plan, Level, Piece, Steps};
 pub use report::{Entry, Registry, Report, ReportBody};

@@ -9,10 +9,6 @@ use actix_web::http::header::ContentType;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
-use diesel::dsl::{count_star, sql};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text};
-use omnireports_db::schema::import_runs;
 use omnireports_db::Database;
 use omnireports_error::ApiError;
 use prometheus_client::collector::Collector;
@@ -185,11 +181,11 @@ pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         .auth_db
         .run(|conn| {
             let mut collectors: Vec<Box<dyn Collector>> = Vec::new();
-            if let Ok(imports) = ImportTotals::load(conn) {
-                collectors.push(Box::new(imports));
+            if let Ok(imports) = omnireports_import::committed_totals(conn) {
+                collectors.push(Box::new(ImportTotals(imports)));
             }
-            if let Ok(logged) = LoggedChanges::load(conn) {
-                collectors.push(Box::new(logged));
+            if let Ok(n) = omnireports_analytics::logged_changes(conn) {
+                collectors.push(Box::new(LoggedChanges { n }));
             }
             Ok(collectors)
         })
@@ -282,18 +278,12 @@ impl Collector for PoolCollector {
     }
 }
 
-/// Conversation changes that writes logged and nobody folded yet: a count that keeps growing
-/// means folding does not keep up with the writes, or is off on every server.
-#[derive(Debug, QueryableByName)]
+/// Conversation changes that writes logged and nobody folded yet
+/// (`omnireports_analytics::logged_changes`): a count that keeps growing means folding does not
+/// keep up with the writes, or is off on every server.
+#[derive(Debug)]
 struct LoggedChanges {
-    #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-impl LoggedChanges {
-    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
-        diesel::sql_query("SELECT count(*) AS n FROM conversation_changes").get_result(conn)
-    }
 }
 
 impl Collector for LoggedChanges {
@@ -309,54 +299,9 @@ impl Collector for LoggedChanges {
     }
 }
 
-/// What the committed imports did, summed per collection (`import_runs`).
+/// What the committed imports did (`omnireports_import::committed_totals`).
 #[derive(Debug)]
-struct ImportTotals {
-    runs: i64,
-    last_finished: Option<f64>,
-    collections: Vec<CollectionTotals>,
-}
-
-#[derive(Debug, QueryableByName)]
-struct CollectionTotals {
-    #[diesel(sql_type = Text)]
-    collection: String,
-    #[diesel(sql_type = BigInt)]
-    read: i64,
-    #[diesel(sql_type = BigInt)]
-    inserted: i64,
-    #[diesel(sql_type = BigInt)]
-    updated: i64,
-    #[diesel(sql_type = BigInt)]
-    unchanged: i64,
-    #[diesel(sql_type = BigInt)]
-    ignored: i64,
-    #[diesel(sql_type = BigInt)]
-    skipped: i64,
-}
-
-impl ImportTotals {
-    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
-        let (runs, last_finished) = import_runs::table
-            .select((
-                count_star(),
-                sql::<Nullable<Double>>("extract(epoch FROM max(finished_at))::float8"),
-            ))
-            .get_result(conn)?;
-        let collections = diesel::sql_query(
-            "SELECT collection, sum(read)::int8 AS read, sum(inserted)::int8 AS inserted, \
-             sum(updated)::int8 AS updated, sum(unchanged)::int8 AS unchanged, \
-             sum(ignored)::int8 AS ignored, sum(skipped)::int8 AS skipped \
-             FROM import_run_collections GROUP BY collection ORDER BY collection",
-        )
-        .load(conn)?;
-        Ok(Self {
-            runs,
-            last_finished,
-            collections,
-        })
-    }
-}
+struct ImportTotals(omnireports_import::ImportTotals);
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DocumentLabels {
@@ -366,11 +311,12 @@ struct DocumentLabels {
 
 impl Collector for ImportTotals {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let runs = ConstCounter::new(self.runs.max(0) as u64);
+        let totals = &self.0;
+        let runs = ConstCounter::new(totals.runs.max(0) as u64);
         let metric =
             encoder.encode_descriptor("imports", "Committed imports", None, runs.metric_type())?;
         runs.encode(metric)?;
-        if let Some(seconds) = self.last_finished {
+        if let Some(seconds) = totals.last_finished {
             let last = ConstGauge::new(seconds);
             let metric = encoder.encode_descriptor(
                 "import_last_finished_timestamp_seconds",
@@ -387,7 +333,7 @@ impl Collector for ImportTotals {
             None,
             kind,
         )?;
-        for c in &self.collections {
+        for c in &totals.collections {
             let outcomes = [
                 ("read", c.read),
                 ("inserted", c.inserted),

@@ -11,12 +11,14 @@ mod progress;
 mod source;
 mod staging;
 mod summary;
+mod totals;
 
 #[doc(hidden)]
 pub use check::{check_bytes, Checked};
 pub use error::{ImportError, Invalid, Location, Position};
 pub use source::COLLECTIONS;
 pub use summary::{CollectionSummary, Summary, TokenSummary};
+pub use totals::{committed_totals, CollectionTotals, ImportTotals};
 
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
