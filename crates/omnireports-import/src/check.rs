@@ -2,7 +2,7 @@
 //! fate of each document out. The entry point of the fuzz target and the property tests.
 
 use crate::error::ImportError;
-use crate::map::{fields, mapper, Mapped};
+use crate::map::{self, Mapped, Mapping};
 use crate::source::{CollectionFile, Documents, Format};
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -36,17 +36,29 @@ pub fn check_bytes(
         path: PathBuf::from(format!("{collection}.{extension}")),
         format,
     };
-    let documents = Documents::from_reader(Cursor::new(bytes.to_vec()), &file, fields(collection))
-        .map_err(|source| ImportError::Io {
-            path: file.path.clone(),
-            source,
+    match collection {
+        "rocketchat_roles" => check_as::<map::Role>(&file, bytes),
+        "rocketchat_permissions" => check_as::<map::Permission>(&file, bytes),
+        "users" => check_as::<map::User>(&file, bytes),
+        "rocketchat_livechat_department" => check_as::<map::Department>(&file, bytes),
+        "rocketchat_livechat_unit_monitors" => check_as::<map::UnitMonitor>(&file, bytes),
+        _ => check_as::<map::Room>(&file, bytes),
+    }
+}
+
+fn check_as<D: Mapping>(file: &CollectionFile, bytes: &[u8]) -> Result<Checked, ImportError> {
+    let documents =
+        Documents::<D>::from_reader(Cursor::new(bytes.to_vec()), file).map_err(|source| {
+            ImportError::Io {
+                path: file.path.clone(),
+                source,
+            }
         })?;
-    let map = mapper(collection);
     let (mut checked, mut row) = (Checked::default(), Vec::new());
     for (seq, item) in (1..).zip(documents) {
         let mapped = item?.document.and_then(|doc| {
             row.clear();
-            map(&doc, seq, &mut row).map_err(|e| e.to_string())
+            map::map(&doc, seq, &mut row).map_err(|e| e.to_string())
         });
         match mapped {
             Ok(Mapped::Row) => checked.rows += 1,

@@ -1,7 +1,7 @@
 //! Rows in PostgreSQL's COPY text format: tab-separated fields, `\N` for NULL, backslash
 //! escapes. Text never contains NUL here: the mapping layer rejects it, as PostgreSQL would.
 
-use chrono::{Datelike, Timelike};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::io::Write as _;
 
 /// Writes one row field by field; [`Row::end`] terminates it.
@@ -66,15 +66,15 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Milliseconds since the epoch, in years 1 to 9999 (the mapping layer checks).
-    pub fn timestamp(&mut self, millis: i64) {
+    /// A date in years 1 to 9999 (the decoding checks), to the millisecond.
+    pub fn timestamp(&mut self, t: DateTime<Utc>) {
         let out = self.field();
-        write_timestamp(out, millis);
+        write_timestamp(out, t);
     }
 
-    pub fn opt_timestamp(&mut self, millis: Option<i64>) {
-        match millis {
-            Some(millis) => self.timestamp(millis),
+    pub fn opt_timestamp(&mut self, t: Option<DateTime<Utc>>) {
+        match t {
+            Some(t) => self.timestamp(t),
             None => self.null(),
         }
     }
@@ -100,15 +100,15 @@ impl<'a> Row<'a> {
     }
 
     /// A `timestamptz[]` literal.
-    pub fn timestamp_array(&mut self, items: impl IntoIterator<Item = i64>) {
+    pub fn timestamp_array(&mut self, items: impl IntoIterator<Item = DateTime<Utc>>) {
         let out = self.field();
         out.push(b'{');
-        for (i, millis) in items.into_iter().enumerate() {
+        for (i, t) in items.into_iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             out.push(b'"');
-            write_timestamp(out, millis);
+            write_timestamp(out, t);
             out.push(b'"');
         }
         out.push(b'}');
@@ -135,8 +135,8 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8], array_element: bool) {
     }
 }
 
-fn write_timestamp(out: &mut Vec<u8>, millis: i64) {
-    let t = chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default();
+/// `YYYY-MM-DD hh:mm:ss.mmm+00`, which PostgreSQL reads for any year 1 to 9999.
+fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
     let _ = write!(
         out,
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00",
@@ -182,7 +182,8 @@ mod tests {
 
     #[test]
     fn timestamps_are_utc_with_milliseconds() {
-        let line = row(|r| r.timestamp(1_704_164_645_678));
+        let t = DateTime::from_timestamp_millis(1_704_164_645_678).unwrap();
+        let line = row(|r| r.timestamp(t));
         assert_eq!(line, "2024-01-02 03:04:05.678+00\n");
     }
 }

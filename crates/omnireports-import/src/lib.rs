@@ -3,11 +3,13 @@
 mod aggregates;
 mod check;
 mod copy_text;
+mod decode;
 mod error;
 mod history;
 mod load;
 mod map;
 mod progress;
+mod raw_bson;
 mod source;
 mod staging;
 mod summary;

@@ -3,7 +3,7 @@
 //! bounded, so memory stays flat however large the file is.
 
 use crate::error::{ImportError, Invalid, Location};
-use crate::map::{fields, mapper, Mapped};
+use crate::map::{self, Mapped, Mapping};
 use crate::progress::Bar;
 use crate::source::{CollectionFile, Documents};
 use crate::staging::{
@@ -47,14 +47,35 @@ pub fn stage(
     skip_invalid: bool,
     bar: &Bar,
 ) -> Result<Staged, ImportError> {
+    match file.collection {
+        "rocketchat_roles" => stage_as::<map::Role>(conn, file, skip_invalid, bar),
+        "rocketchat_permissions" => stage_as::<map::Permission>(conn, file, skip_invalid, bar),
+        "users" => stage_as::<map::User>(conn, file, skip_invalid, bar),
+        "rocketchat_livechat_department" => {
+            stage_as::<map::Department>(conn, file, skip_invalid, bar)
+        }
+        "rocketchat_livechat_unit_monitors" => {
+            stage_as::<map::UnitMonitor>(conn, file, skip_invalid, bar)
+        }
+        _ => stage_as::<map::Room>(conn, file, skip_invalid, bar),
+    }
+}
+
+/// [`stage`], the documents decoded as `D`.
+fn stage_as<D: Mapping + 'static>(
+    conn: &mut PgConnection,
+    file: &CollectionFile,
+    skip_invalid: bool,
+    bar: &Bar,
+) -> Result<Staged, ImportError> {
     let consumed = Arc::new(AtomicU64::new(0));
-    let documents = Documents::open(file, fields(file.collection), Arc::clone(&consumed))?;
+    let documents = Documents::<D>::open(file, Arc::clone(&consumed))?;
     let (sender, receiver) = sync_channel(CHANNEL_CHUNKS);
     let collection = file.collection;
     let path = file.path.clone();
     let reader = std::thread::Builder::new()
         .name(format!("read {collection}"))
-        .spawn(move || read(documents, collection, &path, skip_invalid, &sender))
+        .spawn(move || read(documents, &path, skip_invalid, &sender))
         .map_err(|source| ImportError::Io {
             path: file.path.clone(),
             source,
@@ -70,14 +91,12 @@ pub fn stage(
 
 /// The reader thread: documents → COPY rows, in chunks. Stops at the first error unless
 /// `skip_invalid`, sending the error in place of a chunk.
-fn read(
-    documents: Documents,
-    collection: &'static str,
+fn read<D: Mapping>(
+    documents: Documents<D>,
     path: &std::path::Path,
     skip_invalid: bool,
     sender: &SyncSender<Result<Chunk, ImportError>>,
 ) -> Staged {
-    let map = mapper(collection);
     let mut staged = Staged::default();
     let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
     for item in documents {
@@ -91,7 +110,7 @@ fn read(
         staged.read += 1;
         let outcome = item
             .document
-            .and_then(|doc| map(&doc, staged.read, &mut rows).map_err(|e| e.to_string()));
+            .and_then(|doc| map::map(&doc, staged.read, &mut rows).map_err(|e| e.to_string()));
         match outcome {
             Ok(Mapped::Row) => staged.rows += 1,
             Ok(Mapped::Ignored) => staged.ignored += 1,

@@ -2,10 +2,13 @@
 //! stream of their documents, each with its position in the file.
 
 use crate::error::{ImportError, Location, Position};
-use bson::{Document, RawDocument};
+use bson::RawDocument;
 use flate2::read::MultiGzDecoder;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,8 +32,6 @@ const MAX_BSON_DOCUMENT: usize = 16 * 1024 * 1024;
 /// costs this and no more; three times would leave too little of a 64 MiB budget.
 const MAX_JSON_DOCUMENT: usize = 32 * 1024 * 1024;
 const READ_BUFFER: usize = 256 * 1024;
-/// MongoDB refuses documents nested deeper than 100 levels; the document itself is one.
-const MAX_BSON_NESTING: usize = 99;
 
 /// How a file is laid out; gzip is undone before this applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,20 +127,23 @@ fn database_subdirectories(dir: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-/// A document read from a file, or why this one document could not be read (the next one can).
+/// A document read from a file, decoded as `T`, or why this one document could not be read
+/// (the next one can).
 #[derive(Debug)]
-pub struct Item {
+pub struct Item<T> {
     pub position: Position,
-    pub document: Result<Document, String>,
+    pub document: Result<T, String>,
 }
 
-/// The documents of one file, in order. An `Err` is fatal: the file cannot be read further.
-pub struct Documents {
+/// The documents of one file, in order, each decoded as `T` (the fields a mapping reads; the
+/// others are skipped unparsed). An `Err` is fatal: the file cannot be read further.
+pub struct Documents<T> {
     inner: Inner,
     path: PathBuf,
+    decoded: PhantomData<fn() -> T>,
 }
 
-impl std::fmt::Debug for Documents {
+impl<T> std::fmt::Debug for Documents<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Documents")
             .field("path", &self.path)
@@ -155,14 +159,9 @@ enum Inner {
 
 type Input = Box<dyn BufRead + Send>;
 
-impl Documents {
-    /// Opens `file`, to read the top-level `fields` of its documents; `consumed` counts the
-    /// bytes read from disk (compressed, for gzip).
-    pub fn open(
-        file: &CollectionFile,
-        fields: Fields,
-        consumed: Arc<AtomicU64>,
-    ) -> Result<Self, ImportError> {
+impl<T: DeserializeOwned> Documents<T> {
+    /// Opens `file`; `consumed` counts the bytes read from disk (compressed, for gzip).
+    pub fn open(file: &CollectionFile, consumed: Arc<AtomicU64>) -> Result<Self, ImportError> {
         let io_error = |source| ImportError::Io {
             path: file.path.clone(),
             source,
@@ -172,14 +171,13 @@ impl Documents {
             consumed,
         };
         let raw = BufReader::with_capacity(READ_BUFFER, raw);
-        Self::from_reader(raw, file, fields).map_err(io_error)
+        Self::from_reader(raw, file).map_err(io_error)
     }
 
     /// Reads the content of `file` from `raw` (gzip'd or not) instead of opening it.
     pub fn from_reader(
         mut raw: impl BufRead + Send + 'static,
         file: &CollectionFile,
-        fields: Fields,
     ) -> io::Result<Self> {
         // gzip is told by its magic bytes, whatever the name says.
         let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
@@ -192,18 +190,19 @@ impl Documents {
             Box::new(raw)
         };
         let inner = match file.format {
-            Format::Bson => Inner::Bson(BsonDocuments::new(input, fields)),
+            Format::Bson => Inner::Bson(BsonDocuments::new(input)),
             Format::Json => {
                 if first_non_space(&mut input)? == Some(b'[') {
-                    Inner::Array(JsonArray::new(input, fields))
+                    Inner::Array(JsonArray::new(input))
                 } else {
-                    Inner::Lines(JsonLines::new(input, fields))
+                    Inner::Lines(JsonLines::new(input))
                 }
             }
         };
         Ok(Self {
             inner,
             path: file.path.clone(),
+            decoded: PhantomData,
         })
     }
 
@@ -215,8 +214,8 @@ impl Documents {
     }
 }
 
-impl Iterator for Documents {
-    type Item = Result<Item, ImportError>;
+impl<T: DeserializeOwned> Iterator for Documents<T> {
+    type Item = Result<Item<T>, ImportError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let next = match &mut self.inner {
@@ -271,11 +270,12 @@ fn first_non_space(input: &mut Input) -> io::Result<Option<u8>> {
     Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
-/// Parses one Extended JSON document (relaxed, canonical or legacy: the `bson` crate reads all
-/// three), keeping only `fields`. The error is `(line, column, message)` relative to `bytes`.
-fn parse_json(bytes: &[u8], fields: Fields) -> Result<Document, (usize, usize, String)> {
+/// Parses one Extended JSON document (relaxed, canonical or legacy) as `T`. The error is
+/// `(line, column, message)` relative to `bytes`.
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (usize, usize, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde::de::DeserializeSeed::deserialize(Projection(fields), &mut deserializer)
+    Top(PhantomData)
+        .deserialize(&mut deserializer)
         .and_then(|document| deserializer.end().map(|()| document))
         .map_err(|e| {
             let text = e.to_string();
@@ -286,183 +286,39 @@ fn parse_json(bytes: &[u8], fields: Fields) -> Result<Document, (usize, usize, S
         })
 }
 
-/// A field to keep: the whole value, or of a sub-document only some fields.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    pub name: &'static str,
-    /// Empty: the whole value.
-    pub only: Fields,
-}
+/// A top-level JSON document as `T`: its keys are fields, whatever their spelling (a `$date`
+/// key is not read as a date here).
+struct Top<T>(PhantomData<T>);
 
-impl Field {
-    pub const fn all(name: &'static str) -> Self {
-        Self { name, only: &[] }
-    }
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Top<T> {
+    type Value = T;
 
-    pub const fn only(name: &'static str, only: Fields) -> Self {
-        Self { name, only }
-    }
-}
-
-/// The fields a collection's mapping reads; the others are skipped unparsed.
-pub type Fields = &'static [Field];
-
-fn find(fields: Fields, key: &str) -> Option<Field> {
-    fields.iter().find(|f| f.name == key).copied()
-}
-
-/// Deserializes a document keeping only some fields: a room carries many fields omnireports
-/// never reads, and building values for them is most of the parsing time. The kept values are
-/// read by `bson`'s own `Bson` deserializer, which understands Extended JSON.
-struct Projection(Fields);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Projection {
-    type Value = Document;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Document, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Projection {
-    type Value = Document;
+impl<'de, T: DeserializeOwned> Visitor<'de> for Top<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a document")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
-        let mut document = Document::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match find(self.0, &key) {
-                None => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-                Some(field) if field.only.is_empty() => {
-                    document.insert(key.into_owned(), map.next_value::<bson::Bson>()?);
-                }
-                Some(field) => {
-                    document.insert(key.into_owned(), map.next_value_seed(Nested(field.only))?);
-                }
-            }
-        }
-        Ok(document)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
     }
 }
 
-/// A projected sub-document; a value of another type stands for itself only as far as the
-/// mapping's type check needs (an array's elements, for one, are skipped).
-struct Nested(Fields);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Nested {
-    type Value = bson::Bson;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<bson::Bson, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Nested {
-    type Value = bson::Bson;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a value")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<bson::Bson, A::Error> {
-        Projection(self.0).visit_map(map).map(bson::Bson::Document)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bson::Bson, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(bson::Bson::Array(Vec::new()))
-    }
-
-    fn visit_unit<E>(self) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::Null)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::Boolean(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::Int64(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::Double(v as f64))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::Double(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<bson::Bson, E> {
-        Ok(bson::Bson::String(v.to_owned()))
-    }
-}
-
-/// Decodes one BSON document, keeping only `fields`.
-fn parse_bson(bytes: &[u8], fields: Fields) -> Result<Document, String> {
-    let raw = RawDocument::from_bytes(bytes).map_err(invalid_bson)?;
-    project_raw(raw, fields)
-}
-
-fn invalid_bson(error: bson::error::Error) -> String {
-    format!("invalid BSON: {error}")
-}
-
-fn project_raw(raw: &RawDocument, fields: Fields) -> Result<Document, String> {
-    let mut document = Document::new();
-    for element in raw.iter_elements() {
-        let element = element.map_err(invalid_bson)?;
-        let key = element.key().as_str();
-        let Some(field) = find(fields, key) else {
-            continue;
-        };
-        let value = match element.value().map_err(invalid_bson)? {
-            bson::RawBsonRef::Document(sub) if !field.only.is_empty() => {
-                bson::Bson::Document(project_raw(sub, field.only)?)
-            }
-            value if !nesting_within(value, MAX_BSON_NESTING) => {
-                return Err(format!(
-                    "invalid BSON: {key}: nested deeper than MongoDB's 100 levels"
-                ));
-            }
-            value => bson::Bson::try_from(value).map_err(invalid_bson)?,
-        };
-        document.insert(key.to_owned(), value);
-    }
-    Ok(document)
-}
-
-/// Whether `value` holds at most `levels` levels of documents and arrays. Converting (and
-/// dropping) a value recurses once per level, so a corrupt file could overflow the stack.
-fn nesting_within(value: bson::RawBsonRef<'_>, levels: usize) -> bool {
-    use bson::RawBsonRef::{Array, Document, JavaScriptCodeWithScope};
-    // A malformed element passes: the conversion reports it.
-    let within = |child: bson::error::Result<bson::RawBsonRef<'_>>| {
-        child.map_or(true, |child| nesting_within(child, levels - 1))
-    };
-    match value {
-        Document(doc) => levels > 0 && doc.iter().all(|e| within(e.map(|(_, v)| v))),
-        Array(array) => levels > 0 && array.into_iter().all(within),
-        JavaScriptCodeWithScope(code) => levels > 0 && within(Ok(Document(code.scope))),
-        _ => true,
-    }
+/// Decodes one BSON document as `T`.
+fn parse_bson<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let raw = RawDocument::from_bytes(bytes).map_err(|e| format!("invalid BSON: {e}"))?;
+    crate::raw_bson::from_document(raw)
 }
 
 /// `mongoexport`'s default: one document per line; blank lines are skipped.
 struct JsonLines {
     input: Input,
-    fields: Fields,
     line: u64,
     buf: Vec<u8>,
     /// The longest line read (its line break aside); a longer one is an invalid document.
@@ -472,10 +328,9 @@ struct JsonLines {
 }
 
 impl JsonLines {
-    fn new(input: Input, fields: Fields) -> Self {
+    fn new(input: Input) -> Self {
         Self {
             input,
-            fields,
             line: 0,
             buf: Vec::new(),
             limit: MAX_JSON_DOCUMENT,
@@ -483,7 +338,7 @@ impl JsonLines {
         }
     }
 
-    fn next(&mut self) -> Result<Option<Item>, Fatal> {
+    fn next<T: DeserializeOwned>(&mut self) -> Result<Option<Item<T>>, Fatal> {
         if std::mem::take(&mut self.overlong) {
             self.input.skip_until(b'\n')?;
         }
@@ -508,7 +363,7 @@ impl JsonLines {
                 continue;
             }
             let leading = self.buf.len() - self.buf.trim_ascii_start().len();
-            let document = parse_json(text, self.fields).map_err(|(_, column, message)| {
+            let document = parse_json(text).map_err(|(_, column, message)| {
                 // A line holds one document, so the parser's line is always 1.
                 (column + leading, message)
             });
@@ -527,7 +382,7 @@ impl JsonLines {
         }
     }
 
-    fn overlong_item(&self) -> Item {
+    fn overlong_item<T>(&self) -> Item<T> {
         Item {
             position: Position::Line {
                 line: self.line,
@@ -554,7 +409,6 @@ fn too_long(what: &str, limit: usize) -> String {
 /// each one is then parsed on its own, so a bad element does not hide the ones after it.
 struct JsonArray {
     input: Input,
-    fields: Fields,
     state: ArrayState,
     line: u64,
     column: u64,
@@ -576,10 +430,9 @@ enum ArrayState {
 }
 
 impl JsonArray {
-    fn new(input: Input, fields: Fields) -> Self {
+    fn new(input: Input) -> Self {
         Self {
             input,
-            fields,
             state: ArrayState::Open,
             line: 1,
             column: 1,
@@ -639,7 +492,7 @@ impl JsonArray {
         }
     }
 
-    fn next(&mut self) -> Result<Option<Item>, Fatal> {
+    fn next<T: DeserializeOwned>(&mut self) -> Result<Option<Item<T>>, Fatal> {
         if !self.advance()? {
             return Ok(None);
         }
@@ -653,7 +506,7 @@ impl JsonArray {
             let document = Err(too_long("document", self.limit));
             return Ok(Some(self.item(line, column, document)));
         }
-        let (line, column, document) = match parse_json(&self.buf, self.fields) {
+        let (line, column, document) = match parse_json(&self.buf) {
             Ok(document) => (line, column, Ok(document)),
             Err((1, c, message)) => (line, column + c as u64 - 1, Err(message)),
             Err((l, c, message)) => (line + l as u64 - 1, c as u64, Err(message)),
@@ -689,7 +542,7 @@ impl JsonArray {
         Ok(true)
     }
 
-    fn item(&self, line: u64, column: u64, document: Result<Document, String>) -> Item {
+    fn item<T>(&self, line: u64, column: u64, document: Result<T, String>) -> Item<T> {
         Item {
             position: Position::Line {
                 line,
@@ -782,24 +635,22 @@ impl Scanner {
 /// does not decode is skippable; a length that does not fit means the rest cannot be found.
 struct BsonDocuments {
     input: Input,
-    fields: Fields,
     offset: u64,
     index: u64,
     buf: Vec<u8>,
 }
 
 impl BsonDocuments {
-    fn new(input: Input, fields: Fields) -> Self {
+    fn new(input: Input) -> Self {
         Self {
             input,
-            fields,
             offset: 0,
             index: 0,
             buf: Vec::new(),
         }
     }
 
-    fn next(&mut self) -> Result<Option<Item>, Fatal> {
+    fn next<T: DeserializeOwned>(&mut self) -> Result<Option<Item<T>>, Fatal> {
         let position = Position::Offset {
             offset: self.offset,
             document: self.index + 1,
@@ -831,7 +682,7 @@ impl BsonDocuments {
         }
         self.offset += length as u64;
         self.index += 1;
-        let document = parse_bson(&self.buf, self.fields);
+        let document = parse_bson(&self.buf);
         Ok(Some(Item { position, document }))
     }
 }
@@ -853,16 +704,36 @@ fn read_full(input: &mut Input, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bson::{Bson, Document};
     use std::io::Cursor;
 
-    const FIELDS: Fields = &[Field::all("_id"), Field::all("n")];
+    /// Two fields kept whole, as the `bson` crate reads them; the others are skipped.
+    #[derive(Debug, serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "_id")]
+        id: Option<Bson>,
+        n: Option<Bson>,
+    }
+
+    impl std::fmt::Display for Probe {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let mut doc = Document::new();
+            let fields = [("_id", &self.id), ("n", &self.n)];
+            for (key, value) in fields {
+                if let Some(value) = value {
+                    doc.insert(key, value.clone());
+                }
+            }
+            write!(f, "{doc}")
+        }
+    }
 
     fn input(bytes: &[u8]) -> Input {
         Box::new(Cursor::new(bytes.to_vec()))
     }
 
     /// `(line, column, document index)` or the error of each item, then the fatal error.
-    fn positions(mut next: impl FnMut() -> Result<Option<Item>, Fatal>) -> Vec<String> {
+    fn positions(mut next: impl FnMut() -> Result<Option<Item<Probe>>, Fatal>) -> Vec<String> {
         let mut out = Vec::new();
         loop {
             match next() {
@@ -885,12 +756,12 @@ mod tests {
     }
 
     fn array(text: &str) -> Vec<String> {
-        let mut array = JsonArray::new(input(text.as_bytes()), FIELDS);
+        let mut array = JsonArray::new(input(text.as_bytes()));
         positions(|| array.next())
     }
 
     fn lines(text: &str) -> Vec<String> {
-        let mut lines = JsonLines::new(input(text.as_bytes()), FIELDS);
+        let mut lines = JsonLines::new(input(text.as_bytes()));
         positions(|| lines.next())
     }
 
@@ -962,7 +833,7 @@ mod tests {
     fn a_line_past_the_limit_is_invalid_and_skipped_to_its_end() {
         // 11 bytes, 12 with '\r' (too long), 11 at the end of the file, then 12 there.
         let text = "{\"_id\":\"a\"}\n{\"_id\":\"bb\"}\r\n{\"_id\":\"c\"}\n{\"_id\":\"dd\"}";
-        let mut lines = JsonLines::new(input(text.as_bytes()), FIELDS);
+        let mut lines = JsonLines::new(input(text.as_bytes()));
         lines.limit = 11;
         let too_long = "ERR line longer than 11 bytes (the limit for one document)";
         assert_eq!(
@@ -981,7 +852,7 @@ mod tests {
         // The second element is cut inside its string: the scan resumes there, not at `]}`. The
         // third is exactly 11 bytes (its error is at its end, as serde reports it).
         let text = r#"[{"_id":"a"}, {"_id":"b]}"} ,"123456789", {"_id":"c"}]"#;
-        let mut array = JsonArray::new(input(text.as_bytes()), FIELDS);
+        let mut array = JsonArray::new(input(text.as_bytes()));
         array.limit = 11;
         assert_eq!(
             positions(|| array.next()),
@@ -1018,7 +889,7 @@ mod tests {
         bad[4] = 0x7f; // an unknown element type
         let mut bytes = [good.clone(), bad.clone(), good.clone()].concat();
         bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0x7f]);
-        let mut documents = BsonDocuments::new(input(&bytes), FIELDS);
+        let mut documents = BsonDocuments::new(input(&bytes));
         let items = positions(|| documents.next());
         let (g, b) = (good.len(), good.len() + bad.len());
         assert_eq!(items[0], r#"f: byte offset 0 (document 1) { "_id": "a" }"#);
@@ -1051,7 +922,7 @@ mod tests {
             let path = dir.path().join("users.json");
             std::fs::write(&path, text).unwrap();
             let file = classify(&path).unwrap();
-            let mut documents = Documents::open(&file, FIELDS, Arc::default()).unwrap();
+            let mut documents = Documents::<Probe>::open(&file, Arc::default()).unwrap();
             let first = documents.next().map(|item| {
                 let item = item.unwrap();
                 let at = Location::new(Path::new("users.json"), item.position);

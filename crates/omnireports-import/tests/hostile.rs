@@ -244,3 +244,24 @@ fn a_document_over_32_mib_is_invalid_and_the_next_one_is_read() {
         assert!(checked.invalid[0].starts_with(message), "{checked:?}");
     }
 }
+
+#[test]
+fn a_repeated_key_that_is_read_makes_its_document_invalid() {
+    // Which one would count is ambiguous; a repeated key that is not read is no matter.
+    let lines = b"{\"_id\":\"a\",\"_id\":\"b\"}\n{\"_id\":\"c\",\"x\":1,\"x\":2}\n";
+    let mut bson = Vec::new();
+    for (key, value) in [("_id", "a"), ("_id", "b")] {
+        let element = doc! { key: value }.to_vec().unwrap();
+        bson.extend_from_slice(&element[4..element.len() - 1]);
+    }
+    let length = (bson.len() + 5) as i32;
+    let bson = [&length.to_le_bytes()[..], &bson, &[0]].concat();
+    for (is_bson, bytes) in [(false, &lines[..]), (true, &bson[..])] {
+        let checked = check_bytes("users", is_bson, bytes).unwrap();
+        assert_eq!(checked.invalid.len(), 1, "{checked:?}");
+        assert!(
+            checked.invalid[0].contains("duplicate field `_id`"),
+            "{checked:?}"
+        );
+    }
+}

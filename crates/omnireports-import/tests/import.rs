@@ -742,7 +742,7 @@ fn an_endless_line_or_element_is_refused_at_its_position_and_changes_nothing() {
     }
 }
 
-/// Set in the child process of [`refusing_an_endless_line_keeps_memory_flat`].
+/// Set in the child processes of the memory tests: `url|dir` to import.
 const MEMORY_CHILD: &str = "OMNIREPORTS_IMPORT_MEMORY_CHILD";
 
 /// This process's peak resident memory (Linux's VmHWM).
@@ -755,44 +755,152 @@ fn peak_memory_kib() -> u64 {
     peak.trim().trim_end_matches("kB").trim().parse().unwrap()
 }
 
+/// In the child process of a memory test: imports, prints the outcome and the peak memory,
+/// and says so; otherwise false.
+fn import_as_memory_child() -> bool {
+    let Ok(args) = std::env::var(MEMORY_CHILD) else {
+        return false;
+    };
+    let (url, dir) = args.split_once('|').unwrap();
+    match omnireports_import::import_url(url, Path::new(dir), Options::default()) {
+        Ok(summary) => println!("imported, {} login tokens", summary.tokens.read),
+        Err(error) => println!("error: {error}"),
+    }
+    println!("peak: {} KiB", peak_memory_kib());
+    true
+}
+
+/// Imports `dir` into `db` in a fresh process (this test binary, running only `test`), so that
+/// its peak is this import's alone: what it printed, and its peak memory in KiB.
+fn import_in_child(test: &str, db: &TestDatabase, dir: &Path) -> (String, u64) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture"])
+        .env(MEMORY_CHILD, format!("{}|{}", db.url(), dir.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let peak: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak: ")?.strip_suffix(" KiB")?.parse().ok())
+        .unwrap();
+    (stdout, peak)
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn refusing_an_endless_line_keeps_memory_flat() {
-    if let Ok(args) = std::env::var(MEMORY_CHILD) {
-        let (url, dir) = args.split_once('|').unwrap();
-        let error = omnireports_import::import_url(url, Path::new(dir), Options::default());
-        println!("error: {}", error.unwrap_err());
-        println!("peak: {} KiB", peak_memory_kib());
+    if import_as_memory_child() {
         return;
     }
     let db = TestDatabase::new();
     for (dir, expected) in endless_files() {
-        // A fresh process, so that its peak is this import's alone.
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "refusing_an_endless_line_keeps_memory_flat",
-                "--nocapture",
-            ])
-            .env(
-                MEMORY_CHILD,
-                format!("{}|{}", db.url(), dir.path().display()),
-            )
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let test = "refusing_an_endless_line_keeps_memory_flat";
+        let (stdout, peak) = import_in_child(test, &db, dir.path());
         assert!(stdout.contains(&expected), "{stdout}\nexpected: {expected}");
-        let peak: u64 = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("peak: ")?.strip_suffix(" KiB")?.parse().ok())
-            .unwrap();
         println!("{expected}: peak memory {peak} KiB");
         assert!(peak <= 64 * 1024, "{expected}: peak memory {peak} KiB");
+    }
+}
+
+/// A `users.json` of one user whose `field` (`"roles"`, `"services"`) is `open`, then
+/// `element,` repeated to 30 MiB, then `close`: within the 32 MiB a line may take.
+fn one_huge_user(field: &str, open: &str, element: &str, close: &str) -> tempfile::TempDir {
+    let mut line = format!(r#"{{"_id":"huge","{field}":{open}"#);
+    while line.len() < 30 << 20 {
+        line.push_str(element);
+        line.push(',');
+    }
+    line.push_str(element);
+    line.push_str(close);
+    line.push_str("}\n");
+    let dir = tempfile::tempdir().unwrap();
+    fixtures::write_file(dir.path(), "users.json", line.as_bytes());
+    dir
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_document_of_countless_tiny_values_is_refused_with_little_memory() {
+    if import_as_memory_child() {
+        return;
+    }
+    let tokens = (r#"{"resume":{"loginTokens":["#, "]}}");
+    // A wrongly typed element stops the array unread: the line's 32 MiB buffer and little
+    // more. Valid tiny values are kept up to 2^18 per array, each with its decoded struct
+    // (144 bytes for a login token entry, 24 for an id): up to 36 MiB more.
+    let cases = [
+        (
+            one_huge_user("roles", "[", "[]", "]"),
+            "users.json:1: roles[0]: expected a string or ObjectId, found an array",
+            64,
+        ),
+        (
+            one_huge_user("roles", "[", r#""a""#, "]"),
+            "users.json:1: roles: more than 262144 elements (the most one array may hold)",
+            64,
+        ),
+        (
+            one_huge_user("services", tokens.0, "{}", tokens.1),
+            "users.json:1: services.resume.loginTokens: more than 262144 elements",
+            96,
+        ),
+    ];
+    let db = TestDatabase::new();
+    for (dir, expected, mib) in cases {
+        let test = "a_document_of_countless_tiny_values_is_refused_with_little_memory";
+        let (stdout, peak) = import_in_child(test, &db, dir.path());
+        assert!(stdout.contains(expected), "{stdout}\nexpected: {expected}");
+        println!("{expected}: peak memory {peak} KiB");
+        assert!(peak <= mib * 1024, "{expected}: peak memory {peak} KiB");
+    }
+}
+
+/// The sample's users, and one with `n` login tokens as Rocket.Chat stores them: about 100
+/// bytes each in relaxed Extended JSON.
+fn user_with_tokens(n: usize) -> Export {
+    let when = bson::DateTime::from_millis(chrono::Utc::now().timestamp_millis() - 3_600_000);
+    let tokens: Vec<bson::Document> = (0..n)
+        .map(|i| doc! {"when": when, "hashedToken": format!("{i:043}=")})
+        .collect();
+    let mut user = doc! {"_id": "many", "username": "many", "active": true, "roles": ["user"]};
+    set_login_tokens(&mut user, tokens);
+    let mut users = fixtures::sample().docs_mut("users").clone();
+    users.push(user);
+    Export {
+        collections: vec![("users", users)],
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_user_with_many_login_tokens_is_imported() {
+    if import_as_memory_child() {
+        return;
+    }
+    let n = 160_000;
+    let export = user_with_tokens(n);
+    for encoding in [Encoding::Relaxed, Encoding::Bson] {
+        let dir = written(&export, encoding);
+        let size = std::fs::metadata(dir.path().join(format!("users.{}", encoding.extension())));
+        let size = size.unwrap().len();
+        let db = TestDatabase::new();
+        let (stdout, peak) =
+            import_in_child("a_user_with_many_login_tokens_is_imported", &db, dir.path());
+        assert!(
+            stdout.contains(&format!("imported, {} login tokens", n + 3)),
+            "{stdout}"
+        );
+        println!("{encoding:?}, {size} bytes: peak memory {peak} KiB");
+        // The document, its decoded tokens (36 MiB), its row (14 MiB) in the COPY buffers.
+        assert!(peak <= 128 * 1024, "{encoding:?}: peak memory {peak} KiB");
+        let conn = &mut db.connect();
+        let sql = "SELECT count(*) AS n FROM user_tokens WHERE user_id = 'many'";
+        assert_eq!(count(conn, sql), n as i64);
     }
 }
 
