@@ -1,6 +1,7 @@
 //! The importer's reading and mapping without a database: one collection file's bytes in, the
 //! fate of each document out. The entry point of the fuzz target and the property tests.
 
+use crate::collection::{with_document, Collection};
 use crate::error::ImportError;
 use crate::map::{self, Mapped, Mapping};
 use crate::source::{CollectionFile, Documents, Format};
@@ -18,12 +19,12 @@ pub struct Checked {
     pub invalid: Vec<String>,
 }
 
-/// Reads `bytes` as the file of `collection` (one of [`crate::COLLECTIONS`]), BSON when `bson`
-/// is set, else JSON Lines or a JSON array; gzip is detected as on import. Every document is
-/// mapped, as `--skip-invalid` would; `Err` is what makes the rest of the file unreadable.
+/// Reads `bytes` as the file of `collection`, BSON when `bson` is set, else JSON Lines or a JSON
+/// array; gzip is detected as on import. Every document is mapped, as `--skip-invalid` would;
+/// `Err` is what makes the rest of the file unreadable.
 #[doc(hidden)]
 pub fn check_bytes(
-    collection: &'static str,
+    collection: Collection,
     bson: bool,
     bytes: &[u8],
 ) -> Result<Checked, ImportError> {
@@ -36,14 +37,7 @@ pub fn check_bytes(
         path: PathBuf::from(format!("{collection}.{extension}")),
         format,
     };
-    match collection {
-        "rocketchat_roles" => check_as::<map::Role>(&file, bytes),
-        "rocketchat_permissions" => check_as::<map::Permission>(&file, bytes),
-        "users" => check_as::<map::User>(&file, bytes),
-        "rocketchat_livechat_department" => check_as::<map::Department>(&file, bytes),
-        "rocketchat_livechat_unit_monitors" => check_as::<map::UnitMonitor>(&file, bytes),
-        _ => check_as::<map::Room>(&file, bytes),
-    }
+    with_document!(collection, D => check_as::<D>(&file, bytes))
 }
 
 fn check_as<D: Mapping>(file: &CollectionFile, bytes: &[u8]) -> Result<Checked, ImportError> {

@@ -8,19 +8,24 @@ use std::io::Write as _;
 #[derive(Debug)]
 pub struct Row<'a> {
     out: &'a mut Vec<u8>,
-    first: bool,
+    fields: usize,
 }
 
 impl<'a> Row<'a> {
     pub fn new(out: &'a mut Vec<u8>) -> Self {
-        Self { out, first: true }
+        Self { out, fields: 0 }
+    }
+
+    /// The fields written so far.
+    pub fn fields(&self) -> usize {
+        self.fields
     }
 
     fn field(&mut self) -> &mut Vec<u8> {
-        if !self.first {
+        if self.fields > 0 {
             self.out.push(b'\t');
         }
-        self.first = false;
+        self.fields += 1;
         self.out
     }
 

@@ -1,5 +1,6 @@
 //! Why an import failed, and where in the export.
 
+use crate::collection::Collection;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -82,7 +83,7 @@ pub enum ImportError {
     NoCollections { dir: PathBuf, hint: Vec<PathBuf> },
     #[error("two files for collection {collection}: {} and {}", first.display(), second.display())]
     Ambiguous {
-        collection: &'static str,
+        collection: Collection,
         first: PathBuf,
         second: PathBuf,
     },
@@ -107,7 +108,7 @@ pub enum ImportError {
     #[error("{0}")]
     Aborted(String),
     #[error("the reader thread of {collection} panicked")]
-    ReaderPanicked { collection: &'static str },
+    ReaderPanicked { collection: Collection },
 }
 
 fn subdirectory_hint(dirs: &[PathBuf]) -> String {

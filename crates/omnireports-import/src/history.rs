@@ -18,7 +18,7 @@ pub fn record(conn: &mut PgConnection, summary: &Summary) -> QueryResult<()> {
         .map(|c| {
             (
                 import_run_collections::run_id.eq(run_id),
-                import_run_collections::collection.eq(c.collection),
+                import_run_collections::collection.eq(c.collection.name()),
                 import_run_collections::read.eq(count(c.read)),
                 import_run_collections::inserted.eq(count(c.inserted)),
                 import_run_collections::updated.eq(count(c.updated)),

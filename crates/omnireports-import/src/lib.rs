@@ -2,6 +2,7 @@
 
 mod aggregates;
 mod check;
+mod collection;
 mod copy_text;
 mod decode;
 mod error;
@@ -9,7 +10,6 @@ mod history;
 mod load;
 mod map;
 mod progress;
-mod raw_bson;
 mod source;
 mod staging;
 mod summary;
@@ -17,17 +17,22 @@ mod totals;
 
 #[doc(hidden)]
 pub use check::{check_bytes, Checked};
+pub use collection::Collection;
 pub use error::{ImportError, Invalid, Location, Position};
-pub use source::COLLECTIONS;
 pub use summary::{CollectionSummary, Summary, TokenSummary};
 pub use totals::{committed_totals, CollectionTotals, ImportTotals};
 
+use collection::with_document;
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
+use map::Mapping;
 use progress::Progress;
 use source::CollectionFile;
 use std::path::Path;
 use std::time::Instant;
+
+/// The collections omnireports imports, in import order: [`Collection::ALL`].
+pub const COLLECTIONS: [Collection; 6] = Collection::ALL;
 
 /// Arbitrary key of the advisory lock that makes concurrent imports wait for each other.
 const IMPORT_LOCK: i64 = 0x6f6d_6e69_696d_7074;
@@ -76,16 +81,15 @@ fn run(
         conn.batch_execute("SET LOCAL work_mem = '64MB'")?;
         staging::create(conn)?;
         let mut summary = Summary::default();
-        for collection in COLLECTIONS {
+        for collection in Collection::ALL {
             let file = files.iter().find(|f| f.collection == collection);
             summary.collections.push(match file {
-                Some(file) => import_file(conn, file, options, &progress)?,
-                None => CollectionSummary {
-                    collection,
-                    ..CollectionSummary::default()
-                },
+                Some(file) => with_document!(collection, D => {
+                    import_file::<D>(conn, file, options, &progress)?
+                }),
+                None => CollectionSummary::new(collection),
             });
-            if collection == "users" {
+            if collection == Collection::Users {
                 summary.tokens = token_summary(staging::sync_tokens(conn)?);
             }
         }
@@ -97,20 +101,21 @@ fn run(
     Ok(summary)
 }
 
-fn import_file(
+/// Stages the documents of `file`, read as `D`, and upserts them.
+fn import_file<D: Mapping>(
     conn: &mut PgConnection,
     file: &CollectionFile,
     options: Options,
     progress: &Progress,
 ) -> Result<CollectionSummary, ImportError> {
     let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
-    let bar = progress.bar(file.collection, size);
+    let bar = progress.bar(file.collection.name(), size);
     let started = Instant::now();
-    let staged = load::stage(conn, file, options.skip_invalid, &bar)?;
+    let staged = load::stage::<D>(conn, file, options.skip_invalid, &bar)?;
     let reading = started.elapsed();
     bar.writing(staged.rows);
-    let rebuild = file.collection == "rocketchat_room" && aggregates::defer(conn)?;
-    let upserted = staging::upsert(conn, file.collection)?;
+    let rebuild = file.collection == Collection::Rooms && aggregates::defer(conn)?;
+    let upserted = D::STAGING.upsert(conn)?;
     if rebuild {
         aggregates::rebuild(conn)?;
     }

@@ -6,11 +6,7 @@ use crate::error::{ImportError, Invalid, Location};
 use crate::map::{self, Mapped, Mapping};
 use crate::progress::Bar;
 use crate::source::{CollectionFile, Documents};
-use crate::staging::{
-    import_conversations, import_departments, import_permissions, import_roles,
-    import_unit_monitors, import_users,
-};
-use diesel::pg::CopyFormat;
+use crate::staging::Staging;
 use diesel::prelude::*;
 use std::cell::RefCell;
 use std::sync::atomic::AtomicU64;
@@ -40,29 +36,8 @@ struct Chunk {
     read: u64,
 }
 
-/// COPYs the documents of `file` into its staging table.
-pub fn stage(
-    conn: &mut PgConnection,
-    file: &CollectionFile,
-    skip_invalid: bool,
-    bar: &Bar,
-) -> Result<Staged, ImportError> {
-    match file.collection {
-        "rocketchat_roles" => stage_as::<map::Role>(conn, file, skip_invalid, bar),
-        "rocketchat_permissions" => stage_as::<map::Permission>(conn, file, skip_invalid, bar),
-        "users" => stage_as::<map::User>(conn, file, skip_invalid, bar),
-        "rocketchat_livechat_department" => {
-            stage_as::<map::Department>(conn, file, skip_invalid, bar)
-        }
-        "rocketchat_livechat_unit_monitors" => {
-            stage_as::<map::UnitMonitor>(conn, file, skip_invalid, bar)
-        }
-        _ => stage_as::<map::Room>(conn, file, skip_invalid, bar),
-    }
-}
-
-/// [`stage`], the documents decoded as `D`.
-fn stage_as<D: Mapping + 'static>(
+/// COPYs the documents of `file`, read as `D`, into its staging table.
+pub fn stage<D: Mapping>(
     conn: &mut PgConnection,
     file: &CollectionFile,
     skip_invalid: bool,
@@ -80,7 +55,7 @@ fn stage_as<D: Mapping + 'static>(
             path: file.path.clone(),
             source,
         })?;
-    let copied = copy(conn, collection, receiver, bar, &consumed);
+    let copied = copy(conn, D::STAGING, receiver, bar, &consumed);
     // The receiver is gone now, so a reader blocked on a full channel has returned.
     let staged = reader
         .join()
@@ -146,10 +121,10 @@ fn read<D: Mapping>(
     staged
 }
 
-/// Runs the COPY of `collection`'s staging table, fed by `receiver`.
+/// Runs the COPY of `staging`, fed by `receiver`.
 fn copy(
     conn: &mut PgConnection,
-    collection: &str,
+    staging: &Staging,
     receiver: Receiver<Result<Chunk, ImportError>>,
     bar: &Bar,
     consumed: &AtomicU64,
@@ -173,22 +148,7 @@ fn copy(
         }
         Ok(())
     };
-    macro_rules! copy_into {
-        ($table:expr) => {
-            diesel::copy_from($table)
-                .from_raw_data($table, send)
-                .with_format(CopyFormat::Text)
-                .execute(conn)
-        };
-    }
-    let copied = match collection {
-        "rocketchat_roles" => copy_into!(import_roles::table),
-        "rocketchat_permissions" => copy_into!(import_permissions::table),
-        "users" => copy_into!(import_users::table),
-        "rocketchat_livechat_department" => copy_into!(import_departments::table),
-        "rocketchat_livechat_unit_monitors" => copy_into!(import_unit_monitors::table),
-        _ => copy_into!(import_conversations::table),
-    };
+    let copied = staging.copy(conn, &send);
     match copied {
         Ok(_) => Ok(()),
         Err(error) => Err(failure.take().unwrap_or(error)),

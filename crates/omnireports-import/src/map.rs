@@ -6,6 +6,7 @@
 
 use crate::copy_text::Row;
 use crate::decode::{Field, Id, Key, Kind, List, Sub};
+use crate::staging::{self, Staging};
 use chrono::{DateTime, Utc};
 use omnireports_db::models::{LOGIN_TOKEN, PERSONAL_ACCESS_TOKEN};
 use serde::de::DeserializeOwned;
@@ -54,7 +55,10 @@ pub enum Mapped {
 }
 
 /// A collection's document as decoded, and how it makes a row.
-pub trait Mapping: DeserializeOwned {
+pub trait Mapping: DeserializeOwned + 'static {
+    /// The staging table of the rows, one field per column.
+    const STAGING: &'static Staging;
+
     /// Writes the row, `seq` (the document's order in its file) first.
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError>;
 }
@@ -65,6 +69,12 @@ pub fn map<D: Mapping>(doc: &D, seq: u64, out: &mut Vec<u8>) -> Result<Mapped, F
     let mut row = Row::new(out);
     match doc.write(seq, &mut row) {
         Ok(Mapped::Row) => {
+            debug_assert_eq!(
+                row.fields(),
+                D::STAGING.columns.len(),
+                "{}",
+                D::STAGING.name
+            );
             row.end();
             Ok(Mapped::Row)
         }
@@ -137,6 +147,8 @@ pub struct Role {
 }
 
 impl Mapping for Role {
+    const STAGING: &'static Staging = &staging::IMPORT_ROLES;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
         row.text(&self.id.require("_id")?.0);
@@ -157,6 +169,8 @@ pub struct Permission {
 }
 
 impl Mapping for Permission {
+    const STAGING: &'static Staging = &staging::IMPORT_PERMISSIONS;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
         row.text(&self.id.require("_id")?.0);
@@ -204,6 +218,8 @@ struct LoginTokenEntry {
 }
 
 impl Mapping for User {
+    const STAGING: &'static Staging = &staging::IMPORT_USERS;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
         row.text(&self.id.require("_id")?.0);
@@ -291,6 +307,8 @@ pub struct Department {
 }
 
 impl Mapping for Department {
+    const STAGING: &'static Staging = &staging::IMPORT_DEPARTMENTS;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
         row.text(&self.id.require("_id")?.0);
@@ -314,6 +332,8 @@ pub struct UnitMonitor {
 }
 
 impl Mapping for UnitMonitor {
+    const STAGING: &'static Staging = &staging::IMPORT_UNIT_MONITORS;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
         row.text(&self.id.require("_id")?.0);
@@ -367,6 +387,8 @@ struct Metrics {
 }
 
 impl Mapping for Room {
+    const STAGING: &'static Staging = &staging::IMPORT_CONVERSATIONS;
+
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         if !matches!(&self.t, Field::Is(t) if t == "l") {
             return Ok(Mapped::Ignored);
@@ -426,5 +448,54 @@ impl Room {
         let username = served_by.map(|s| s.username.get("username")).transpose();
         row.opt_text(text(username.map_err(within)?.flatten()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collection::{with_document, Collection};
+
+    /// A document of `collection` with every field the mapping reads.
+    fn full(collection: Collection) -> &'static str {
+        match collection {
+            Collection::Roles => r#"{"_id": "r", "name": "n", "description": "d", "scope": "s"}"#,
+            Collection::Permissions => r#"{"_id": "p", "roles": ["r"]}"#,
+            Collection::Users => {
+                r#"{"_id": "u", "username": "u", "name": "n", "active": true, "roles": ["r"],
+                    "createdAt": {"$date": 0}, "services": {"resume": {"loginTokens": [
+                    {"hashedToken": "h", "when": {"$date": 0}, "name": "n"}]}}}"#
+            }
+            Collection::Departments => {
+                r#"{"_id": "d", "name": "n", "enabled": true, "type": "u", "ancestors": ["a"]}"#
+            }
+            Collection::UnitMonitors => {
+                r#"{"_id": "m", "monitorId": "u", "unitId": "d", "username": "u"}"#
+            }
+            Collection::Rooms => {
+                r#"{"_id": "r", "t": "l", "ts": {"$date": 0}, "departmentId": "d",
+                    "departmentAncestors": ["a"], "source": {"type": "api", "alias": "a"},
+                    "open": true, "onHold": false, "servedBy": {"_id": "u", "username": "u"},
+                    "tags": ["t"], "metrics": {"chatDuration": 1}, "closedAt": {"$date": 0}}"#
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_has_a_field_per_staging_column() {
+        for collection in Collection::ALL {
+            let mut out = Vec::new();
+            let columns = with_document!(collection, D => {
+                let doc: D = serde_json::from_str(full(collection)).unwrap();
+                assert_eq!(map(&doc, 1, &mut out), Ok(Mapped::Row), "{collection}");
+                D::STAGING.columns.len()
+            });
+            let row = String::from_utf8(out).unwrap();
+            assert_eq!(row.split('\t').count(), columns, "{collection}: {row}");
+            assert!(
+                !row.contains("\\N"),
+                "{collection}: a field is missing: {row}"
+            );
+        }
     }
 }

@@ -1,73 +1,152 @@
 //! Staging tables (temporary, dropped at commit) that COPY fills, and the statements that
-//! upsert them into the real tables. Column order here is the row order of `map.rs`.
+//! upsert them into the real tables. Each is declared once, column by column; its columns are
+//! the row order of its mapping (`map.rs`).
 
+use crate::collection::Collection;
 use crate::error::{Context as _, ImportError};
 use diesel::connection::SimpleConnection as _;
+use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-/// `seq` is a document's order in its file: when an `_id` repeats, the last one wins.
-const DDL: &str = "
-CREATE TEMP TABLE import_roles (
-    seq bigint NOT NULL, id text NOT NULL, name text, description text, scope text
-) ON COMMIT DROP;
-CREATE TEMP TABLE import_permissions (seq bigint NOT NULL, id text NOT NULL, roles text[] NOT NULL)
-    ON COMMIT DROP;
-CREATE TEMP TABLE import_users (
-    seq bigint NOT NULL, id text NOT NULL, username text, name text, active boolean NOT NULL,
-    roles text[] NOT NULL, created_at timestamptz, token_hashes text[] NOT NULL,
-    token_kinds text[] NOT NULL, token_names text[] NOT NULL, token_issued timestamptz[] NOT NULL
-) ON COMMIT DROP;
-CREATE TEMP TABLE import_departments (
-    seq bigint NOT NULL, id text NOT NULL, name text NOT NULL, enabled boolean NOT NULL,
-    type text NOT NULL, ancestors text[] NOT NULL
-) ON COMMIT DROP;
-CREATE TEMP TABLE import_unit_monitors (
-    seq bigint NOT NULL, id text NOT NULL, monitor_id text NOT NULL, unit_id text NOT NULL,
-    username text
-) ON COMMIT DROP;
-CREATE TEMP TABLE import_conversations (
-    seq bigint NOT NULL, id text NOT NULL, ts timestamptz NOT NULL, department_id text,
-    department_ancestors text[] NOT NULL, source_type text, source_alias text,
-    open boolean NOT NULL, on_hold boolean NOT NULL, served_by_id text, served_by_username text,
-    tags text[] NOT NULL, chat_duration float8, closed_at timestamptz
-) ON COMMIT DROP;
-";
+/// Feeds a COPY: writes the rows, in COPY text format, to the sink.
+pub type Feed<'a> = &'a dyn Fn(&mut dyn std::io::Write) -> Result<(), ImportError>;
 
-// The staging tables for `diesel::copy_from` (which needs a table type); only names matter.
-diesel::table! {
-    import_roles (seq) { seq -> BigInt, id -> Text, name -> Nullable<Text>,
-        description -> Nullable<Text>, scope -> Nullable<Text>, }
-}
-diesel::table! {
-    import_permissions (seq) { seq -> BigInt, id -> Text, roles -> Array<Text>, }
-}
-diesel::table! {
-    import_users (seq) { seq -> BigInt, id -> Text, username -> Nullable<Text>,
-        name -> Nullable<Text>, active -> Bool, roles -> Array<Text>,
-        created_at -> Nullable<Timestamptz>, token_hashes -> Array<Text>,
-        token_kinds -> Array<Text>, token_names -> Array<Nullable<Text>>,
-        token_issued -> Array<Timestamptz>, }
-}
-diesel::table! {
-    import_departments (seq) { seq -> BigInt, id -> Text, name -> Text, enabled -> Bool,
-        #[sql_name = "type"] type_ -> Text, ancestors -> Array<Text>, }
-}
-diesel::table! {
-    import_unit_monitors (seq) { seq -> BigInt, id -> Text, monitor_id -> Text, unit_id -> Text,
-        username -> Nullable<Text>, }
-}
-diesel::table! {
-    import_conversations (seq) { seq -> BigInt, id -> Text, ts -> Timestamptz,
-        department_id -> Nullable<Text>, department_ancestors -> Array<Text>,
-        source_type -> Nullable<Text>, source_alias -> Nullable<Text>, open -> Bool,
-        on_hold -> Bool, served_by_id -> Nullable<Text>, served_by_username -> Nullable<Text>,
-        tags -> Array<Text>, chat_duration -> Nullable<Double>,
-        closed_at -> Nullable<Timestamptz>, }
+/// A staging table: temporary (dropped at commit), filled by COPY with one collection's rows,
+/// then upserted into its table.
+#[derive(Debug)]
+pub struct Staging {
+    pub name: &'static str,
+    /// `(name, SQL type)`, in row order. `seq` is a document's order in its file: when an
+    /// `_id` repeats, the last one wins.
+    pub columns: &'static [(&'static str, &'static str)],
+    copy: fn(&mut PgConnection, Feed<'_>) -> Result<usize, ImportError>,
+    target: Target,
 }
 
+impl Staging {
+    /// `CREATE TEMP TABLE …`.
+    pub fn ddl(&self) -> String {
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(name, sql)| format!("{name} {sql}"))
+            .collect();
+        format!(
+            "CREATE TEMP TABLE {} ({}) ON COMMIT DROP",
+            self.name,
+            columns.join(", ")
+        )
+    }
+
+    /// `COPY … FROM STDIN` of the rows that `send` writes; the rows COPYed.
+    pub fn copy(&self, conn: &mut PgConnection, send: Feed<'_>) -> Result<usize, ImportError> {
+        (self.copy)(conn, send)
+    }
+
+    /// Upserts the staged rows into their table.
+    pub fn upsert(&self, conn: &mut PgConnection) -> Result<Upserted, ImportError> {
+        self.target.upsert(self.name, conn)
+    }
+}
+
+/// Declares each staging table once: its columns give the DDL, the diesel table that
+/// `diesel::copy_from` needs (and that names the columns of the COPY), and the row order.
+macro_rules! staging_tables {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $table:ident into $target:expr, {
+            $( $column:ident : $type:ty = $sql:literal ),+ $(,)?
+        }
+    )+) => {$(
+        diesel::table! {
+            $table (seq) { $( $column -> $type, )+ }
+        }
+
+        $(#[$doc])*
+        pub const $name: Staging = Staging {
+            name: stringify!($table),
+            columns: &[$( (stringify!($column), $sql) ),+],
+            copy: |conn, send| {
+                diesel::copy_from($table::table)
+                    .from_raw_data($table::table, send)
+                    .with_format(CopyFormat::Text)
+                    .execute(conn)
+            },
+            target: $target,
+        };
+    )+};
+}
+
+staging_tables! {
+    /// `rocketchat_roles` → `roles`.
+    IMPORT_ROLES = import_roles into ROLES, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        name: Nullable<Text> = "text",
+        description: Nullable<Text> = "text",
+        scope: Nullable<Text> = "text",
+    }
+    /// `rocketchat_permissions` → `permissions`.
+    IMPORT_PERMISSIONS = import_permissions into PERMISSIONS, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        roles: Array<Text> = "text[] NOT NULL",
+    }
+    /// `users` → `users`; the login tokens are collected from it by [`sync_tokens`].
+    IMPORT_USERS = import_users into USERS, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        username: Nullable<Text> = "text",
+        name: Nullable<Text> = "text",
+        active: Bool = "boolean NOT NULL",
+        roles: Array<Text> = "text[] NOT NULL",
+        created_at: Nullable<Timestamptz> = "timestamptz",
+        token_hashes: Array<Text> = "text[] NOT NULL",
+        token_kinds: Array<Text> = "text[] NOT NULL",
+        token_names: Array<Nullable<Text>> = "text[] NOT NULL",
+        token_issued: Array<Timestamptz> = "timestamptz[] NOT NULL",
+    }
+    /// `rocketchat_livechat_department` → `departments`.
+    IMPORT_DEPARTMENTS = import_departments into DEPARTMENTS, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        name: Text = "text NOT NULL",
+        enabled: Bool = "boolean NOT NULL",
+        kind: Text = "text NOT NULL",
+        ancestors: Array<Text> = "text[] NOT NULL",
+    }
+    /// `rocketchat_livechat_unit_monitors` → `unit_monitors`.
+    IMPORT_UNIT_MONITORS = import_unit_monitors into UNIT_MONITORS, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        monitor_id: Text = "text NOT NULL",
+        unit_id: Text = "text NOT NULL",
+        username: Nullable<Text> = "text",
+    }
+    /// `rocketchat_room` (its livechats) → `conversations`.
+    IMPORT_CONVERSATIONS = import_conversations into CONVERSATIONS, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        ts: Timestamptz = "timestamptz NOT NULL",
+        department_id: Nullable<Text> = "text",
+        department_ancestors: Array<Text> = "text[] NOT NULL",
+        source_type: Nullable<Text> = "text",
+        source_alias: Nullable<Text> = "text",
+        open: Bool = "boolean NOT NULL",
+        on_hold: Bool = "boolean NOT NULL",
+        served_by_id: Nullable<Text> = "text",
+        served_by_username: Nullable<Text> = "text",
+        tags: Array<Text> = "text[] NOT NULL",
+        chat_duration: Nullable<Double> = "float8",
+        closed_at: Nullable<Timestamptz> = "timestamptz",
+    }
+}
+
+/// Creates the staging table of every collection.
 pub fn create(conn: &mut PgConnection) -> Result<(), ImportError> {
-    conn.batch_execute(DDL)
+    let ddl: Vec<String> = Collection::ALL.iter().map(|c| c.staging().ddl()).collect();
+    conn.batch_execute(&ddl.join(";\n"))
         .context("creating the staging tables")
 }
 
@@ -81,9 +160,9 @@ pub struct Upserted {
 }
 
 /// A real table fed from a staging table.
+#[derive(Debug)]
 struct Target {
     table: &'static str,
-    staging: &'static str,
     key: &'static str,
     /// `(column, expression over the staging row)`; the key comes first.
     columns: &'static [(&'static str, &'static str)],
@@ -93,7 +172,6 @@ struct Target {
 
 const ROLES: Target = Target {
     table: "roles",
-    staging: "import_roles",
     key: "id",
     columns: &[
         ("id", "id"),
@@ -106,7 +184,6 @@ const ROLES: Target = Target {
 
 const PERMISSIONS: Target = Target {
     table: "permissions",
-    staging: "import_permissions",
     key: "id",
     columns: &[("id", "id"), ("roles", "roles")],
     keep: &[],
@@ -114,7 +191,6 @@ const PERMISSIONS: Target = Target {
 
 const USERS: Target = Target {
     table: "users",
-    staging: "import_users",
     key: "id",
     columns: &[
         ("id", "id"),
@@ -129,13 +205,12 @@ const USERS: Target = Target {
 
 const DEPARTMENTS: Target = Target {
     table: "departments",
-    staging: "import_departments",
     key: "id",
     columns: &[
         ("id", "id"),
         ("name", "name"),
         ("enabled", "enabled"),
-        ("type", "type"),
+        ("type", "kind"),
         ("ancestors", "ancestors"),
     ],
     keep: &[],
@@ -143,7 +218,6 @@ const DEPARTMENTS: Target = Target {
 
 const UNIT_MONITORS: Target = Target {
     table: "unit_monitors",
-    staging: "import_unit_monitors",
     key: "id",
     columns: &[
         ("id", "id"),
@@ -156,7 +230,6 @@ const UNIT_MONITORS: Target = Target {
 
 const CONVERSATIONS: Target = Target {
     table: "conversations",
-    staging: "import_conversations",
     key: "id",
     columns: &[
         ("id", "id"),
@@ -178,7 +251,6 @@ const CONVERSATIONS: Target = Target {
 
 const LOGIN_TOKENS: Target = Target {
     table: "user_tokens",
-    staging: "import_tokens",
     key: "user_id, hashed_token",
     columns: &[
         ("user_id", "user_id"),
@@ -194,7 +266,7 @@ impl Target {
     /// One statement: the last staged row of each key is inserted, or updates the existing row
     /// when it differs (an identical row is not rewritten). `xmax = 0` tells inserted rows from
     /// updated ones.
-    fn upsert_sql(&self) -> String {
+    fn upsert_sql(&self, staging: &str) -> String {
         let names: Vec<&str> = self.columns.iter().map(|(c, _)| *c).collect();
         let exprs: Vec<&str> = self.columns.iter().map(|(_, e)| *e).collect();
         let updated: Vec<&str> = names
@@ -219,7 +291,6 @@ impl Target {
                    count(*) FILTER (WHERE NOT inserted) AS updated
             FROM upserted",
             table = self.table,
-            staging = self.staging,
             key = self.key,
             names = names.join(", "),
             exprs = exprs.join(", "),
@@ -229,22 +300,10 @@ impl Target {
         )
     }
 
-    fn upsert(&self, conn: &mut PgConnection) -> Result<Upserted, ImportError> {
-        diesel::sql_query(self.upsert_sql())
+    fn upsert(&self, staging: &str, conn: &mut PgConnection) -> Result<Upserted, ImportError> {
+        diesel::sql_query(self.upsert_sql(staging))
             .get_result(conn)
             .context(format!("writing {}", self.table))
-    }
-}
-
-/// Upserts the staged rows of `collection` into its table.
-pub fn upsert(conn: &mut PgConnection, collection: &str) -> Result<Upserted, ImportError> {
-    match collection {
-        "rocketchat_roles" => ROLES.upsert(conn),
-        "rocketchat_permissions" => PERMISSIONS.upsert(conn),
-        "users" => USERS.upsert(conn),
-        "rocketchat_livechat_department" => DEPARTMENTS.upsert(conn),
-        "rocketchat_livechat_unit_monitors" => UNIT_MONITORS.upsert(conn),
-        _ => CONVERSATIONS.upsert(conn),
     }
 }
 
@@ -280,7 +339,7 @@ pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError>
     )
     .execute(conn)
     .context("removing the login tokens no longer in the export")?;
-    let upserted = LOGIN_TOKENS.upsert(conn)?;
+    let upserted = LOGIN_TOKENS.upsert("import_tokens", conn)?;
     let read =
         diesel::sql_query("SELECT count(*) AS inserted, 0::bigint AS updated FROM import_tokens")
             .get_result::<Upserted>(conn)

@@ -1,5 +1,6 @@
 //! What an import did, per collection, printed as a table at the end.
 
+use crate::collection::Collection;
 use crate::error::Invalid;
 use crate::progress::rate;
 use std::fmt;
@@ -7,9 +8,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// One collection: documents read, and what became of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionSummary {
-    pub collection: &'static str,
+    pub collection: Collection,
     /// `None` when the export has no file for it.
     pub file: Option<PathBuf>,
     pub read: u64,
@@ -49,9 +50,30 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+impl CollectionSummary {
+    /// Nothing done yet (nothing at all when the export has no file for `collection`).
+    pub fn new(collection: Collection) -> Self {
+        Self {
+            collection,
+            file: None,
+            read: 0,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            ignored: 0,
+            skipped: 0,
+            skipped_at: Vec::new(),
+            reading: Duration::ZERO,
+            writing: Duration::ZERO,
+        }
+    }
+}
+
 impl Summary {
     pub fn collection(&self, name: &str) -> Option<&CollectionSummary> {
-        self.collections.iter().find(|c| c.collection == name)
+        self.collections
+            .iter()
+            .find(|c| c.collection.name() == name)
     }
 
     /// Documents read, over all collections.
@@ -93,7 +115,7 @@ impl fmt::Display for Summary {
                 c.ignored,
                 c.skipped,
             ];
-            write_row(f, c.collection, &counts, c.file.is_none())?;
+            write_row(f, c.collection.name(), &counts, c.file.is_none())?;
             if c.file.is_some() {
                 let (read, write) = (c.reading.as_secs_f64(), c.writing.as_secs_f64());
                 write!(f, " {read:>10.1} {write:>10.1}")?;

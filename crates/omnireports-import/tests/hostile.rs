@@ -6,7 +6,7 @@ mod fixtures;
 use bson::{doc, Bson};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use omnireports_import::{check_bytes, Checked, COLLECTIONS};
+use omnireports_import::{check_bytes, Checked, Collection, COLLECTIONS};
 use proptest::prelude::*;
 use serde_json::json;
 use std::io::Write;
@@ -118,9 +118,9 @@ proptest! {
             .unwrap();
         let bson: Vec<u8> = rooms.iter().flat_map(Room::bson).collect();
         for (bson_format, bytes) in [(false, &lines), (false, &array), (true, &bson)] {
-            let got = check_bytes("rocketchat_room", bson_format, bytes).unwrap();
+            let got = check_bytes(Collection::Rooms, bson_format, bytes).unwrap();
             prop_assert_eq!(counts(&got), want);
-            let got = check_bytes("rocketchat_room", bson_format, &gzip(bytes)).unwrap();
+            let got = check_bytes(Collection::Rooms, bson_format, &gzip(bytes)).unwrap();
             prop_assert_eq!(counts(&got), want);
         }
     }
@@ -138,7 +138,7 @@ proptest! {
         };
         let at = at.index(bytes.len());
         bytes[at] = byte;
-        let _ = check_bytes("rocketchat_room", bson_format, &bytes);
+        let _ = check_bytes(Collection::Rooms, bson_format, &bytes);
     }
 }
 
@@ -162,7 +162,7 @@ fn nested_bson(depth: usize) -> Vec<u8> {
 fn deeply_nested_bson_is_an_invalid_document_not_a_stack_overflow() {
     // 1,000,000 levels: 7 MB, within MongoDB's 16 MiB document size.
     let bytes = nested_bson(1_000_000);
-    let checked = check_bytes("users", true, &bytes).unwrap();
+    let checked = check_bytes(Collection::Users, true, &bytes).unwrap();
     assert_eq!(checked.invalid.len(), 1);
     assert!(
         checked.invalid[0].starts_with("invalid BSON"),
@@ -173,13 +173,13 @@ fn deeply_nested_bson_is_an_invalid_document_not_a_stack_overflow() {
 #[test]
 fn bson_nested_as_deep_as_mongodb_allows_is_read() {
     // MongoDB allows 100 levels: the document, `_id`, and 98 more.
-    let checked = check_bytes("users", true, &nested_bson(98)).unwrap();
+    let checked = check_bytes(Collection::Users, true, &nested_bson(98)).unwrap();
     // Read, then refused by the mapper (an `_id` is a string or ObjectId), not by the reader.
     assert_eq!(
         checked.invalid,
         ["_id: expected a string or ObjectId, found a document"]
     );
-    let checked = check_bytes("users", true, &nested_bson(99)).unwrap();
+    let checked = check_bytes(Collection::Users, true, &nested_bson(99)).unwrap();
     assert_eq!(
         checked.invalid,
         ["invalid BSON: _id: nested deeper than MongoDB's 100 levels"]
@@ -193,14 +193,14 @@ fn deeply_nested_json_is_an_invalid_document() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    let checked = check_bytes("users", false, line.as_bytes()).unwrap();
+    let checked = check_bytes(Collection::Users, false, line.as_bytes()).unwrap();
     assert_eq!(checked.invalid.len(), 1);
     assert!(
         checked.invalid[0].contains("recursion limit"),
         "{checked:?}"
     );
     let array = format!("[{}]", line.trim_end());
-    let checked = check_bytes("users", false, array.as_bytes()).unwrap();
+    let checked = check_bytes(Collection::Users, false, array.as_bytes()).unwrap();
     assert!(
         checked.invalid[0].contains("recursion limit"),
         "{checked:?}"
@@ -209,7 +209,7 @@ fn deeply_nested_json_is_an_invalid_document() {
 
 #[test]
 fn a_huge_bson_length_prefix_stops_the_file() {
-    let error = check_bytes("users", true, &[0xff, 0xff, 0xff, 0x7f, 0]).unwrap_err();
+    let error = check_bytes(Collection::Users, true, &[0xff, 0xff, 0xff, 0x7f, 0]).unwrap_err();
     assert!(
         error.to_string().contains("invalid document length"),
         "{error}"
@@ -219,7 +219,7 @@ fn a_huge_bson_length_prefix_stops_the_file() {
 #[test]
 fn a_bson_length_over_16_mib_stops_the_file_before_the_document_is_read() {
     let limit = 16 * 1024 * 1024_i32;
-    let error = check_bytes("users", true, &(limit + 1).to_le_bytes()).unwrap_err();
+    let error = check_bytes(Collection::Users, true, &(limit + 1).to_le_bytes()).unwrap_err();
     assert!(
         error
             .to_string()
@@ -227,7 +227,7 @@ fn a_bson_length_over_16_mib_stops_the_file_before_the_document_is_read() {
         "{error}"
     );
     // At the limit the length is taken, and the missing bytes found.
-    let error = check_bytes("users", true, &limit.to_le_bytes()).unwrap_err();
+    let error = check_bytes(Collection::Users, true, &limit.to_le_bytes()).unwrap_err();
     assert!(error.to_string().contains("truncated document"), "{error}");
 }
 
@@ -239,7 +239,7 @@ fn a_document_over_32_mib_is_invalid_and_the_next_one_is_read() {
         (lines, "line longer than 32 MiB"),
         (array, "document longer than 32 MiB"),
     ] {
-        let checked = check_bytes("users", false, &bytes).unwrap();
+        let checked = check_bytes(Collection::Users, false, &bytes).unwrap();
         assert_eq!((checked.rows, checked.invalid.len()), (1, 1), "{message}");
         assert!(checked.invalid[0].starts_with(message), "{checked:?}");
     }
@@ -257,7 +257,7 @@ fn a_repeated_key_that_is_read_makes_its_document_invalid() {
     let length = (bson.len() + 5) as i32;
     let bson = [&length.to_le_bytes()[..], &bson, &[0]].concat();
     for (is_bson, bytes) in [(false, &lines[..]), (true, &bson[..])] {
-        let checked = check_bytes("users", is_bson, bytes).unwrap();
+        let checked = check_bytes(Collection::Users, is_bson, bytes).unwrap();
         assert_eq!(checked.invalid.len(), 1, "{checked:?}");
         assert!(
             checked.invalid[0].contains("duplicate field `_id`"),
