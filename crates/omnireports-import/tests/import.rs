@@ -531,6 +531,48 @@ fn field_errors_name_the_field_path() {
 }
 
 #[test]
+fn dates_in_years_1_to_9999_are_kept_and_others_refused_at_their_field() {
+    let (first, last) = (-62_135_596_800_000, 253_402_300_799_999);
+    let at = bson::DateTime::from_millis;
+    let rooms = vec![
+        room_with(doc! {"_id": "first", "ts": at(first)}),
+        room_with(doc! {"_id": "last", "ts": at(last), "closedAt": at(last)}),
+    ];
+    let mut export = Export {
+        collections: vec![("rocketchat_room", rooms)],
+    };
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    run(conn, written(&export, Encoding::Canonical).path()).unwrap();
+    let sql = "SELECT string_agg(ts::text || ' ' || coalesce(closed_at::text, '-'), ', ' \
+               ORDER BY ts) AS rows FROM conversations";
+    assert_eq!(
+        text(conn, sql),
+        "0001-01-01 00:00:00+00 -, 9999-12-31 23:59:59.999+00 9999-12-31 23:59:59.999+00"
+    );
+    let rooms = export.docs_mut("rocketchat_room");
+    rooms.push(room_with(doc! {"_id": "before", "ts": at(first - 1)}));
+    rooms.push(room_with(doc! {"_id": "after", "closedAt": at(last + 1)}));
+    let summary = run_skipping(conn, written(&export, Encoding::Bson).path()).unwrap();
+    let listed: Vec<String> = summary
+        .collection("rocketchat_room")
+        .unwrap()
+        .skipped_at
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed[0].contains("(document 3): ts: date out of range (year 1 to 9999): "),
+        "{listed:?}"
+    );
+    assert!(
+        listed[1].contains("(document 4): closedAt: date out of range"),
+        "{listed:?}"
+    );
+}
+
+#[test]
 fn a_repeated_id_keeps_the_last_document() {
     let mut export = fixtures::sample();
     let mut again = export.room_mut("r1").clone();

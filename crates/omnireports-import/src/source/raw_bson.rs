@@ -173,7 +173,8 @@ impl<'de> Deserializer<'de> for Value<'de> {
 }
 
 /// A typed value (ObjectId, date, decimal, binary…), as a variant whose content is its `Bson`
-/// in the `bson` crate's own serde form.
+/// in canonical Extended JSON, which the `bson` crate reads back exactly (its own serde form
+/// spells a date past year 9999 as 9999-12-31, so that it would pass as one).
 struct Typed(Bson);
 
 impl<'de> EnumAccess<'de> for Typed {
@@ -194,7 +195,8 @@ impl<'de> VariantAccess<'de> for Typed {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        Ok(seed.deserialize(bson::Deserializer::new(self.0))?)
+        seed.deserialize(self.0.into_canonical_extjson())
+            .map_err(de::Error::custom)
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
@@ -261,5 +263,9 @@ mod tests {
         let probe = decode(bson::doc! {"id": decimal, "date": Bson::Null});
         assert_eq!(probe.id, Field::Wrong(Problem::Found("a number")));
         assert_eq!(probe.date, Field::Absent);
+        // Exactly: the first millisecond of year 10000 is not a date of a timestamp column.
+        let after = bson::DateTime::from_millis(253_402_300_800_000);
+        let probe = decode(bson::doc! {"date": after});
+        assert_eq!(probe.date, Field::Wrong(Problem::OutOfRange(after)));
     }
 }
