@@ -10,11 +10,15 @@ use std::time::Duration;
 /// One collection: documents read, and what became of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionSummary {
+    /// The collection.
     pub collection: Collection,
-    /// `None` when the export has no file for it.
+    /// Its file; `None` when the export has none.
     pub file: Option<PathBuf>,
+    /// Documents read, valid or not.
     pub read: u64,
+    /// Rows inserted.
     pub inserted: u64,
+    /// Rows updated (that differed from their document).
     pub updated: u64,
     /// Valid documents whose row was already up to date (or repeated an earlier `_id`).
     pub unchanged: u64,
@@ -33,20 +37,28 @@ pub struct CollectionSummary {
 /// The login tokens of the imported users.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenSummary {
+    /// Tokens of active users in the export (an inactive user holds none).
     pub read: u64,
+    /// Tokens new to the database.
     pub inserted: u64,
+    /// Tokens whose kind, name or issue date changed.
     pub updated: u64,
+    /// Tokens already up to date.
     pub unchanged: u64,
     /// Tokens of imported users that the export no longer has (logged out).
     pub deleted: u64,
 }
 
+/// What an import did; its `Display` is the table `omnireports import` prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Every collection, in import order, with a file or not.
     pub collections: Vec<CollectionSummary>,
+    /// The login tokens of the imported users.
     pub tokens: TokenSummary,
     /// Roles used by users or permissions, absent from the export's roles, created by id.
     pub roles_created: u64,
+    /// The whole import, transaction included.
     pub elapsed: Duration,
 }
 
@@ -70,6 +82,7 @@ impl CollectionSummary {
 }
 
 impl Summary {
+    /// The collection named `name` (`"rocketchat_room"`).
     pub fn collection(&self, name: &str) -> Option<&CollectionSummary> {
         self.collections
             .iter()
@@ -81,6 +94,7 @@ impl Summary {
         self.collections.iter().map(|c| c.read).sum()
     }
 
+    /// Documents skipped as invalid, over all collections.
     pub fn skipped(&self) -> u64 {
         self.collections.iter().map(|c| c.skipped).sum()
     }
