@@ -366,3 +366,26 @@ pub fn create_referenced_roles(conn: &mut PgConnection) -> Result<u64, ImportErr
     .map(|n| n as u64)
     .context("creating the roles in use")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ddl_comes_from_the_declaration() {
+        assert_eq!(
+            IMPORT_PERMISSIONS.ddl(),
+            "CREATE TEMP TABLE import_permissions \
+             (seq bigint NOT NULL, id text NOT NULL, roles text[] NOT NULL) ON COMMIT DROP"
+        );
+        for collection in Collection::ALL {
+            let staging = collection.staging();
+            assert_eq!(
+                staging.columns[0],
+                ("seq", "bigint NOT NULL"),
+                "{}",
+                staging.name
+            );
+        }
+    }
+}
