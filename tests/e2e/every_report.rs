@@ -3,7 +3,7 @@
 
 use crate::util::{TestApp, UNAUTHORIZED_BODY};
 use omnireports_analytics::example::ConversationsBySourceType;
-use omnireports_analytics::Registry;
+use omnireports_analytics::{Registry, Report as _};
 use omnireports_api::REPORTS_PATH;
 use omnireports_db::models::NewConversation;
 use serde_json::{json, Value};
@@ -22,12 +22,7 @@ fn app_with(adjust: impl FnOnce(&mut omnireports_api::Settings)) -> TestApp {
 fn paths() -> Vec<(String, bool)> {
     registry()
         .iter()
-        .map(|report| {
-            (
-                format!("{REPORTS_PATH}/{}", report.name()),
-                report.reads_sort(),
-            )
-        })
+        .map(|report| (report.path(), report.reads_sort()))
         .collect()
 }
 
@@ -155,7 +150,11 @@ fn a_report_over_a_new_dimension_is_described_and_exact() {
         });
     }
     let admin = app.user(&["admin"]);
-    let path = format!("{REPORTS_PATH}/example-conversations-by-source-type");
+    let path = ConversationsBySourceType.path();
+    assert!(
+        !path.starts_with(REPORTS_PATH),
+        "{path} is under Rocket.Chat's prefix"
+    );
     let body = app.get(&format!("{path}?{DAY}"), Some(&admin)).json();
     assert_eq!(
         body,

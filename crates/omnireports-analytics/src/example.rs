@@ -44,6 +44,11 @@ impl Report for ConversationsBySourceType {
         "example-conversations-by-source-type"
     }
 
+    /// Not Rocket.Chat's: outside its prefix.
+    fn path(&self) -> String {
+        format!("/api/omnireports/v1/examples/{}", self.name())
+    }
+
     fn reads_sort(&self) -> bool {
         true
     }

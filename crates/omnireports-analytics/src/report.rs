@@ -70,8 +70,14 @@ impl ReportBody {
 /// An Omnichannel report. Implementing it and adding it to a [`Registry`] is all a report needs
 /// to get a route with authentication, permission, rate limit, validation and restriction.
 pub trait Report: Send + Sync + std::fmt::Debug + 'static {
-    /// The last path segment, under `/api/v1/livechat/analytics/dashboards/`.
+    /// Its name: the last segment of its path, and its key in the rate limiter and the cache.
     fn name(&self) -> &'static str;
+
+    /// The route's path: Rocket.Chat's prefix and the name. A report Rocket.Chat does not have
+    /// belongs elsewhere and says where.
+    fn path(&self) -> String {
+        format!("{REPORTS_PATH}/{}", self.name())
+    }
 
     /// Whether the `sort` parameter is parsed (and so can be rejected). Reports that do not read
     /// it still accept it in the query string.
@@ -111,6 +117,9 @@ pub trait Report: Send + Sync + std::fmt::Debug + 'static {
         request: &ReportRequest,
     ) -> QueryResult<ReportBody>;
 }
+
+/// The prefix of Rocket.Chat's Omnichannel Reports routes.
+pub const REPORTS_PATH: &str = "/api/v1/livechat/analytics/dashboards";
 
 /// The set of reports the API serves, in registration order.
 #[derive(Debug, Clone, Default)]

@@ -15,8 +15,8 @@ mod report_route;
 pub mod settings;
 pub mod telemetry;
 
+pub use omnireports_analytics::REPORTS_PATH;
 pub use rate_limit::RateLimiter;
-pub use report_route::REPORTS_PATH;
 pub use settings::Settings;
 
 use actix_web::dev::Server;
@@ -119,7 +119,7 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig, registry: &Registry) {
     for report in registry.iter() {
         let report = report.clone();
-        let path = format!("{REPORTS_PATH}/{}", report.name());
+        let path = report.path();
         cfg.service(get_only(
             &path,
             web::get().to(move |req, state| report_route::serve(req, state, report.clone())),

@@ -2,7 +2,6 @@
 //! (one path per report, with its description and example) and from the body types themselves
 //! (`ReportBody`, `Entry`, `ErrorBody` derive their schemas).
 
-use crate::report_route::REPORTS_PATH;
 use omnireports_analytics::{Entry, Registry, Report, ReportBody};
 use omnireports_error::{ApiError, Details, ErrorBody, RateLimit};
 use omnireports_validation::SortDirection;
@@ -43,7 +42,7 @@ pub fn document(registry: &Registry) -> OpenApi {
         )
         .path("/ready", PathItem::new(HttpMethod::Get, ready));
     for report in registry.iter() {
-        let path = format!("{REPORTS_PATH}/{}", report.name());
+        let path = report.path();
         paths = paths.path(path, report_path(report.as_ref()));
     }
     OpenApiBuilder::new()

@@ -14,9 +14,6 @@ use omnireports_error::{ApiError, RateLimit};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// Common prefix of every report route.
-pub const REPORTS_PATH: &str = "/api/v1/livechat/analytics/dashboards";
-
 /// What the database says about the caller.
 #[derive(Debug)]
 enum Access {
