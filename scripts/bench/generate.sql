@@ -1,6 +1,6 @@
 -- Benchmark data: :n conversations over the past year with a contact centre's spread.
--- Rows are inserted with the aggregate triggers off and counted afterwards in one pass each,
--- (engine.rebuild_aggregates), which gives the same aggregates as the triggers (the property
+-- Rows are inserted with the aggregate triggers off and counted afterwards by
+-- engine.rebuild_aggregates, which gives the same aggregates as the triggers (the property
 -- tests check the triggers).
 \set ON_ERROR_STOP on
 SET work_mem = '512MB';
