@@ -18,8 +18,8 @@ struct Columns {
     names: Option<Vec<String>>,
 }
 
-/// Installs the engine for `dimensions` in one transaction, while writers of conversations and
-/// departments wait: changes logged under the previous engine are folded with it, the engine's
+/// Installs the engine for `dimensions` in one transaction, while writers of conversations,
+/// departments and users wait (their triggers are dropped and created again): changes logged under the previous engine are folded with it, the engine's
 /// schema is dropped, missing aggregate tables are created, the change log is laid out anew when
 /// its columns differ, the schema is created from `dimensions`, and every count is rebuilt when
 /// a table was created. Run after the versioned migrations, on every migration.
@@ -27,7 +27,7 @@ pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResul
     conn.transaction(|conn| {
         conn.batch_execute(&format!(
             "SELECT pg_advisory_xact_lock(hashtext('{FOLD_LOCK}'));
-             LOCK TABLE conversations, departments IN SHARE ROW EXCLUSIVE MODE"
+             LOCK TABLE conversations, departments, users IN SHARE ROW EXCLUSIVE MODE"
         ))?;
         fold_with_previous_engine(conn)?;
         conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))?;
