@@ -1,5 +1,6 @@
 use crate::engine;
 use diesel::dsl::sql;
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use diesel::PgConnection;
@@ -24,6 +25,7 @@ pub fn run_pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Bo
     ))
     .get_result::<(i32, String)>(conn)?;
     supported_server(number, &version)?;
+    refuse_unknown_versions(conn)?;
     let applied: Vec<String> = conn
         .run_pending_migrations(MIGRATIONS)?
         .iter()
@@ -31,6 +33,31 @@ pub fn run_pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Bo
         .collect();
     engine::install(conn, engine::BUILTIN)?;
     Ok(applied)
+}
+
+/// A database that has migrations this binary does not know was laid out by another version
+/// of omnireports (a newer one, or one from before the migrations were squashed): applying
+/// ours on top would fail half-way, so say so first.
+fn refuse_unknown_versions(conn: &mut PgConnection) -> Result<(), BoxError> {
+    let known: Vec<String> = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)?
+        .iter()
+        .map(|migration| migration.name().version().to_string())
+        .collect();
+    let unknown: Vec<String> = conn
+        .applied_migrations()?
+        .iter()
+        .map(ToString::to_string)
+        .filter(|version| !known.contains(version))
+        .collect();
+    match unknown.as_slice() {
+        [] => Ok(()),
+        _ => Err(format!(
+            "this database has migrations this omnireports does not know ({}): it was laid out \
+             by another version; migrate a new database (for `make run`: make db-down && rm -rf .data)",
+            unknown.join(", ")
+        )
+        .into()),
+    }
 }
 
 /// Drops the engine, then reverts every applied migration (newest first) with its `down.sql`.

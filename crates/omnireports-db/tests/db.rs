@@ -108,3 +108,18 @@ fn sql_errors_are_internal() {
         runtime().block_on(database.run(|conn| conn.batch_execute("SELECT * FROM nowhere")));
     assert!(matches!(result, Err(DbError::Internal(_))), "{result:?}");
 }
+
+#[test]
+fn a_database_of_another_version_is_refused_before_anything_is_applied() {
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.batch_execute(
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('20261125000003')",
+    )
+    .unwrap();
+    let error = omnireports_db::run_pending_migrations(conn).unwrap_err();
+    assert!(
+        error.to_string().contains("does not know (20261125000003)"),
+        "{error}"
+    );
+}
