@@ -114,16 +114,7 @@ fn every_report_is_empty_for_a_monitor_without_units_and_405_for_post() {
     let app = app_with(|_| {});
     app.unit("unit1");
     app.department("dep", "Dep", &["unit1"]);
-    // Counted by every report: it has a department, a source, a tag and an agent.
-    app.insert_conversation(NewConversation {
-        id: "c1".into(),
-        ts: "2026-01-10T10:00:00Z".parse().unwrap(),
-        department_id: Some("dep".into()),
-        source_type: Some("widget".into()),
-        served_by_id: Some("agent1".into()),
-        tags: vec![Some("billing".into())],
-        ..Default::default()
-    });
+    app.insert_conversation_every_report_counts();
     let monitor = app.user(&["livechat-monitor"]);
     let manager = app.user(&["livechat-manager"]);
     for (path, _) in paths() {

@@ -4,7 +4,6 @@
 use crate::util::TestApp;
 use omnireports_analytics::Registry;
 use omnireports_api::REPORTS_PATH;
-use omnireports_db::models::NewConversation;
 
 /// An empty range inside the data, for each report's empty body.
 const EMPTY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-10T00:00:00.000Z";
@@ -14,15 +13,7 @@ const EMPTY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-10T00:00:00.000Z
 fn app_with_a_conversation() -> TestApp {
     let app = TestApp::new();
     app.department("dep", "Dep", &[]);
-    app.insert_conversation(NewConversation {
-        id: "c1".into(),
-        ts: "2026-01-10T10:00:00Z".parse().unwrap(),
-        department_id: Some("dep".into()),
-        source_type: Some("widget".into()),
-        served_by_id: Some("agent1".into()),
-        tags: vec![Some("billing".into())],
-        ..Default::default()
-    });
+    app.insert_conversation_every_report_counts();
     app
 }
 

@@ -195,6 +195,20 @@ impl TestApp {
         });
     }
 
+    /// Conversation `c1` of department `dep` on 2026-01-10, counted by every shipped report:
+    /// it has a department, a source, a tag and an agent.
+    pub fn insert_conversation_every_report_counts(&self) {
+        self.insert_conversation(NewConversation {
+            id: "c1".into(),
+            ts: "2026-01-10T10:00:00Z".parse().unwrap(),
+            department_id: Some("dep".into()),
+            source_type: Some("widget".into()),
+            served_by_id: Some("agent1".into()),
+            tags: vec![Some("billing".into())],
+            ..Default::default()
+        });
+    }
+
     pub fn insert_conversation(&self, row: NewConversation) {
         diesel::insert_into(conversations::table)
             .values(row)
