@@ -44,7 +44,7 @@ sandbox_demo() {
   local demo
   demo=$("$1" demo)
   # Only well-formed DEMO_*=… lines reach the shell.
-  eval "$(grep -E '^DEMO_[A-Z_]+_(ID|TOKEN)=[A-Za-z0-9_.-]+$' <<<"$demo" | sed 's/^/export /')"
+  eval "$(grep -E '^DEMO_([A-Z_]+_(ID|USERNAME|TOKEN|TOTP_SECRET)|PASSWORD)=[A-Za-z0-9_.-]+$' <<<"$demo" | sed 's/^/export /')"
   : "${DEMO_ADMIN_ID:?omnireports demo printed no DEMO_ADMIN_ID}"
 }
 

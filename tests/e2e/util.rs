@@ -147,6 +147,7 @@ impl TestApp {
                 kind: kind.into(),
                 name: None,
                 issued_at,
+                issuer: omnireports_db::models::ISSUED_BY_ROCKETCHAT.into(),
             })
             .on_conflict_do_nothing()
             .execute(&mut self.conn())

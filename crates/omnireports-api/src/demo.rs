@@ -14,12 +14,18 @@ use omnireports_db::schema::{conversations, departments, unit_monitors, user_tok
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// A demo user and the token printed for it.
+/// Every demo user's password.
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// A demo user and the credentials printed for it.
 #[derive(Debug, Clone)]
 pub struct DemoCredential {
     pub role: &'static str,
     pub user_id: String,
+    pub username: &'static str,
     pub token: String,
+    /// The base32 secret of the user's authenticator app, for the two-factor user.
+    pub totp_secret: Option<String>,
 }
 
 /// What `load` wrote.
@@ -28,6 +34,9 @@ pub struct DemoSummary {
     pub conversations: usize,
     pub credentials: Vec<DemoCredential>,
 }
+
+/// The two-factor demo user: a manager whose login needs an authenticator code.
+const LEAD: &str = "demo-lead";
 
 const UNIT: (&str, &str) = ("demo-unit-europe", "Europe");
 /// (id, name, in the Europe unit)
@@ -146,6 +155,7 @@ fn insert_users(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<
             "Al Agent",
             &["user", "livechat-agent"],
         ),
+        ("lead", LEAD, "Lee Lead", &["user", "livechat-manager"]),
     ];
     let mut rows: Vec<NewUser> = people
         .iter()
@@ -169,6 +179,13 @@ fn insert_users(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<
         .execute(conn)?;
     let mut credentials = Vec::new();
     for (role, id, _, _) in people {
+        // Rocket.Chat's default cost, as an export's hashes have.
+        omnireports_auth::login::set_password(conn, id, Some(DEMO_PASSWORD), 10)?;
+        let email =
+            serde_json::json!([{"address": format!("{role}@example.com"), "verified": true}]);
+        diesel::update(users::table.find(id))
+            .set(users::emails.eq(email))
+            .execute(conn)?;
         let token = omnireports_auth::generate_token();
         diesel::insert_into(user_tokens::table)
             .values(NewToken {
@@ -177,12 +194,19 @@ fn insert_users(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<
                 kind: PERSONAL_ACCESS_TOKEN.into(),
                 name: Some("demo".into()),
                 issued_at: now,
+                issuer: omnireports_db::models::ISSUED_BY_OMNIREPORTS.into(),
             })
             .execute(conn)?;
+        let totp_secret = match id {
+            LEAD => Some(omnireports_auth::admin::enable_totp(conn, id)?),
+            _ => None,
+        };
         credentials.push(DemoCredential {
             role,
             user_id: id.into(),
+            username: role,
             token,
+            totp_secret,
         });
     }
     Ok(credentials)

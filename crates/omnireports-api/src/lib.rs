@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod caller;
 mod client_ip;
 mod cors;
 mod dashboard;
@@ -9,9 +10,11 @@ mod limits;
 mod metrics;
 pub mod openapi;
 mod panics;
+mod password_checks;
 mod rate_limit;
 mod report_cache;
 mod report_route;
+pub mod session;
 pub mod settings;
 pub mod telemetry;
 
@@ -52,6 +55,8 @@ pub struct AppState {
     pub openapi_json: web::Bytes,
     /// How often the server folds logged changes into the aggregates; `None` = never.
     pub fold_every: Option<std::time::Duration>,
+    /// Where logins' bcrypt checks run.
+    pub password_checks: password_checks::PasswordChecks,
 }
 
 impl AppState {
@@ -94,6 +99,10 @@ impl AppState {
                 Some(_) => 0,
                 None => settings.cache.max_bytes,
             }),
+            password_checks: password_checks::PasswordChecks::new(
+                settings.auth.password_checks,
+                std::time::Duration::from_millis(database.pool.acquire_timeout_ms),
+            ),
             fold_every: match settings.aggregates.fold_interval_ms {
                 0 => None,
                 ms => Some(std::time::Duration::from_millis(ms)),
@@ -161,20 +170,31 @@ pub(crate) fn get_only(
     path: &str,
     route: actix_web::Route,
 ) -> impl actix_web::dev::HttpServiceFactory {
+    resource(path, &["GET"], vec![route])
+}
+
+/// A path answering the `allowed` methods with `routes`, and any other with the 405 envelope.
+pub(crate) fn resource(
+    path: &str,
+    allowed: &'static [&'static str],
+    routes: Vec<actix_web::Route>,
+) -> impl actix_web::dev::HttpServiceFactory {
     // Per resource, after routing: the request can then be kept for the 500 of a panic.
-    web::resource(path)
-        .route(route)
-        .default_service(web::to(method_not_allowed))
+    routes
+        .into_iter()
+        .fold(web::resource(path), |resource, route| resource.route(route))
+        .default_service(web::to(move || method_not_allowed(allowed)))
         .wrap(from_fn(panics::catch_panic))
 }
 
 /// The 405 envelope, with the `Allow` header RFC 9110 requires.
-pub(crate) async fn method_not_allowed() -> HttpResponse {
+async fn method_not_allowed(allowed: &'static [&'static str]) -> HttpResponse {
     let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
-    response.headers_mut().insert(
-        actix_web::http::header::ALLOW,
-        actix_web::http::header::HeaderValue::from_static("GET"),
-    );
+    let allow = actix_web::http::header::HeaderValue::from_str(&allowed.join(", "))
+        .expect("method names are header values");
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::ALLOW, allow);
     response
 }
 
@@ -200,6 +220,7 @@ pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io
             .service(get_only("/metrics", web::get().to(metrics::serve)))
             .service(get_only(openapi::OPENAPI_PATH, web::get().to(openapi_json)))
             .configure(|cfg| configure(cfg, &registry))
+            .configure(session::configure)
             .configure(dashboard::configure)
             .default_service(web::to(not_found))
     })

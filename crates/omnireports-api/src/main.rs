@@ -30,7 +30,8 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
-    /// Load demo data and print the demo users' ids and tokens (KEY=VALUE lines on stdout).
+    /// Load demo data and print the demo users' ids, usernames, password and tokens (KEY=VALUE
+    /// lines on stdout).
     Demo {
         /// Do nothing (and print nothing) when the demo data is already loaded.
         #[arg(long)]
@@ -174,10 +175,15 @@ fn load_demo(settings: &Settings, if_empty: bool) -> Result<(), BoxError> {
     }
     let summary = demo::load(conn, chrono::Utc::now())?;
     eprintln!("loaded {} demo conversations", summary.conversations);
+    println!("DEMO_PASSWORD={}", demo::DEMO_PASSWORD);
     for credential in summary.credentials {
         let key = credential.role.to_uppercase();
         println!("DEMO_{key}_ID={}", credential.user_id);
+        println!("DEMO_{key}_USERNAME={}", credential.username);
         println!("DEMO_{key}_TOKEN={}", credential.token);
+        if let Some(secret) = credential.totp_secret {
+            println!("DEMO_{key}_TOTP_SECRET={secret}");
+        }
     }
     Ok(())
 }

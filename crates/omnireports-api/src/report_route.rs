@@ -1,6 +1,7 @@
 //! The chain every report runs behind: credentials (401) → permission (403) → rate limit (429)
 //! → parameters (400) → monitor restriction → the report on the blocking pool.
 
+use crate::caller::{count_call, credentials};
 use crate::report_cache::CacheKey;
 use crate::AppState;
 use actix_web::http::header::ContentType;
@@ -132,21 +133,6 @@ async fn cached_answer(
     Ok(body)
 }
 
-/// `X-User-Id` and `X-Auth-Token`, both present and non-empty. A repeated header is read as
-/// Node reads it, its values joined by `", "` (so two user ids are nobody's).
-fn credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let header = |name: &str| {
-        let values: Option<Vec<&str>> = req
-            .headers()
-            .get_all(name)
-            .map(|value| value.to_str().ok())
-            .collect();
-        let value = values?.join(", ");
-        (!value.is_empty()).then_some(value)
-    };
-    Some((header("x-user-id")?, header("x-auth-token")?))
-}
-
 fn load_access(
     conn: &mut PgConnection,
     user_id: &str,
@@ -166,18 +152,6 @@ fn load_access(
         bypass_rate_limit: authorized.bypasses_rate_limit,
         restriction: omnireports_auth::restriction_for(conn, &authorized.user)?,
     })
-}
-
-fn count_call(
-    state: &AppState,
-    req: &HttpRequest,
-    route: &'static str,
-) -> Result<Option<RateLimit>, ApiError> {
-    let ip = crate::client_ip::client_ip(req, &state.trusted_proxies);
-    state
-        .rate_limiter
-        .check(ip, route, Utc::now().timestamp_millis())
-        .map_err(ApiError::RateLimited)
 }
 
 #[derive(Serialize)]

@@ -73,6 +73,9 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct AuthSettings {
     pub login_expiration_days: u32,
+    /// Most bcrypt checks running at once (0 = half the cores, at least one): logins then
+    /// never take every core from the reports.
+    pub password_checks: usize,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

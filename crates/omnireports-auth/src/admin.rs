@@ -6,7 +6,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use omnireports_db::models::{text_array, NewToken, NewUser, LOGIN_TOKEN, PERSONAL_ACCESS_TOKEN};
 use omnireports_db::schema::{user_tokens, users};
-use rand::Rng as _;
+use rand::{Rng as _, RngCore as _};
 
 /// Why a user or token could not be issued.
 #[derive(Debug, thiserror::Error)]
@@ -83,9 +83,32 @@ pub fn create_token(
                 .to_owned(),
             name: personal.map(str::to_owned),
             issued_at: Utc::now(),
+            issuer: omnireports_db::models::ISSUED_BY_OMNIREPORTS.into(),
         })
         .execute(conn)?;
     Ok(token)
+}
+
+/// Sets the password of the user with this id or username (Meteor's format, at Rocket.Chat's
+/// default bcrypt cost).
+pub fn set_password(conn: &mut PgConnection, user: &str, password: &str) -> Result<(), AdminError> {
+    let user_id = find_user(conn, user)?;
+    crate::login::set_password(conn, &user_id, Some(password), bcrypt::DEFAULT_COST)?;
+    Ok(())
+}
+
+/// Turns on two-factor by authenticator app for the user with this id, with a new random
+/// secret, returned in base32 (what an authenticator app takes).
+pub fn enable_totp(conn: &mut PgConnection, user_id: &str) -> QueryResult<String> {
+    let mut secret = [0u8; 20];
+    rand::rng().fill_bytes(&mut secret);
+    let secret = totp_rs::Secret::Raw(secret.to_vec())
+        .to_encoded()
+        .to_string();
+    diesel::update(users::table.find(user_id))
+        .set(users::totp_secret.eq(&secret))
+        .execute(conn)?;
+    Ok(secret)
 }
 
 /// The id of the active user with this id, or else this username.

@@ -13,6 +13,10 @@ use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
 pub mod admin;
+pub mod login;
+mod profile;
+
+pub use profile::{profile, Profile};
 
 /// Permission needed to read any report.
 pub const VIEW_REPORTS: &str = "view-livechat-reports";
@@ -81,7 +85,6 @@ pub fn authorize(
     login_expiration_days: u32,
 ) -> QueryResult<Option<Authorized>> {
     let hashed = hash_token(token);
-    let login_cutoff = now - Duration::days(i64::from(login_expiration_days));
     let holds = |permission: &'static str| {
         exists(
             permissions::table
@@ -94,11 +97,7 @@ pub fn authorize(
         .filter(users::id.eq(user_id))
         .filter(users::active)
         .filter(user_tokens::hashed_token.eq(&hashed))
-        .filter(
-            user_tokens::kind
-                .ne(LOGIN_TOKEN)
-                .or(user_tokens::issued_at.gt(login_cutoff)),
-        )
+        .filter(valid_token(login_cutoff(now, login_expiration_days)))
         .select((
             users::id,
             users::username,
@@ -117,6 +116,21 @@ pub fn authorize(
         can_view_reports: view,
         bypasses_rate_limit: bypass,
     }))
+}
+
+/// When a login token issued before expires at `now`.
+fn login_cutoff(now: DateTime<Utc>, login_expiration_days: u32) -> DateTime<Utc> {
+    now - Duration::days(i64::from(login_expiration_days))
+}
+
+/// A token that still authenticates: a personal access token, or a login token issued after
+/// `cutoff`.
+#[diesel::dsl::auto_type]
+fn valid_token(cutoff: DateTime<Utc>) -> _ {
+    let login: &'static str = LOGIN_TOKEN;
+    user_tokens::kind
+        .ne(login)
+        .or(user_tokens::issued_at.gt(cutoff))
 }
 
 /// Which of `wanted` the user's roles hold.

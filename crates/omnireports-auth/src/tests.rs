@@ -29,6 +29,7 @@ fn add_token(conn: &mut PgConnection, user: &str, token: &str, kind: &str, issue
             kind: kind.into(),
             name: None,
             issued_at: now() - Duration::days(issued_days_ago),
+            issuer: omnireports_db::models::ISSUED_BY_ROCKETCHAT.into(),
         })
         .execute(conn)
         .unwrap();

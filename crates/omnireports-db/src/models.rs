@@ -8,6 +8,10 @@ use diesel::prelude::*;
 pub const LOGIN_TOKEN: &str = "login";
 /// `user_tokens.kind` of a personal access token: it never expires.
 pub const PERSONAL_ACCESS_TOKEN: &str = "personalAccessToken";
+/// `user_tokens.issuer` of a token from Rocket.Chat (an export): an import replaces these.
+pub const ISSUED_BY_ROCKETCHAT: &str = "rocketchat";
+/// `user_tokens.issuer` of a token omnireports issued (a login, the CLI): imports keep these.
+pub const ISSUED_BY_OMNIREPORTS: &str = "omnireports";
 
 /// A row of `users`: a Rocket.Chat user.
 #[derive(Debug, Clone, Insertable)]
@@ -39,6 +43,8 @@ pub struct NewToken {
     pub name: Option<String>,
     /// When the token was issued; a login token's expiry counts from here.
     pub issued_at: DateTime<Utc>,
+    /// [`ISSUED_BY_ROCKETCHAT`] or [`ISSUED_BY_OMNIREPORTS`].
+    pub issuer: String,
 }
 
 /// A department, or a unit when `type_` is `"u"`.

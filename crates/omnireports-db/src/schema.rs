@@ -88,6 +88,7 @@ diesel::table! {
         kind -> Text,
         name -> Nullable<Text>,
         issued_at -> Timestamptz,
+        issuer -> Text,
     }
 }
 
@@ -99,6 +100,11 @@ diesel::table! {
         active -> Bool,
         roles -> Array<Nullable<Text>>,
         created_at -> Timestamptz,
+        emails -> Jsonb,
+        status -> Text,
+        password_bcrypt -> Nullable<Text>,
+        totp_secret -> Nullable<Text>,
+        email_two_factor -> Bool,
     }
 }
 

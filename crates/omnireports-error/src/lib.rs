@@ -11,6 +11,9 @@ pub use actix::{no_store, rate_limit_headers};
 
 /// Text of the 401 body (both `error` and `message`).
 pub const UNAUTHORIZED: &str = "You must be logged in to do this.";
+/// Text of the 401 body of a failed login (both `error` and `message`): a wrong password and an
+/// unknown user get the same.
+pub const LOGIN_FAILED: &str = "Unauthorized";
 /// Text of the 403 body.
 pub const FORBIDDEN: &str =
     "User does not have the permissions required for this action [error-unauthorized]";
@@ -22,6 +25,16 @@ pub enum ApiError {
     Unauthorized,
     /// Authenticated, but without the route's permission.
     Forbidden,
+    /// A login with a wrong password or for an unknown user (told apart by nobody).
+    LoginFailed,
+    /// The right password of a deactivated user.
+    UserNotActivated,
+    /// The user has two-factor authentication and the login brought no code.
+    TwoFactorRequired(TwoFactor),
+    /// The login's two-factor code is not valid.
+    TwoFactorInvalid(TwoFactor),
+    /// A login body that is not one of the forms `/api/v1/login` accepts.
+    InvalidLogin(String),
     /// The caller exceeded the rate limit of the route.
     RateLimited(RateLimit),
     /// The query string does not match the schema; the message is ajv's first error.
@@ -57,6 +70,15 @@ pub struct RateLimit {
     pub wait_secs: u64,
 }
 
+/// The two-factor methods of a user, as a login's 401 names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoFactor {
+    /// The method the code must come from: `totp` (an app) before `email`.
+    pub method: &'static str,
+    /// Every method the user has.
+    pub available: Vec<&'static str>,
+}
+
 /// The JSON envelope of every error response. Absent fields are not serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -70,21 +92,29 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Details>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
-/// `details` of the invalid-sort body.
+/// `details` of a body: what Rocket.Chat adds to some errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-// Undocumented field for the same reason as `ErrorBody`'s.
+#[serde(untagged, rename_all_fields = "camelCase")]
+// Undocumented fields for the same reason as `ErrorBody`'s.
 #[allow(missing_docs)]
-pub struct Details {
-    pub helper_method: &'static str,
+pub enum Details {
+    /// The invalid-sort body's.
+    Helper { helper_method: &'static str },
+    /// The inactive user's.
+    Function { function: &'static str },
+    /// The two-factor bodies'.
+    TwoFactor {
+        method: &'static str,
+        available_methods: Vec<&'static str>,
+    },
 }
 
 impl ApiError {
@@ -103,10 +133,17 @@ impl ApiError {
     /// The HTTP status code of this error.
     pub fn status_code(&self) -> u16 {
         match self {
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized
+            | ApiError::LoginFailed
+            | ApiError::UserNotActivated
+            | ApiError::TwoFactorRequired(_)
+            | ApiError::TwoFactorInvalid(_) => 401,
             ApiError::Forbidden => 403,
             ApiError::RateLimited(_) => 429,
-            ApiError::InvalidParams(_) | ApiError::InvalidSort(_) | ApiError::BadRequest(_) => 400,
+            ApiError::InvalidParams(_)
+            | ApiError::InvalidSort(_)
+            | ApiError::BadRequest(_)
+            | ApiError::InvalidLogin(_) => 400,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::UriTooLong => 414,
@@ -133,6 +170,24 @@ impl ApiError {
                 ..plain(UNAUTHORIZED.to_owned())
             },
             ApiError::Forbidden => plain(FORBIDDEN.to_owned()),
+            ApiError::LoginFailed => login_error(LOGIN_FAILED, None, LOGIN_FAILED),
+            ApiError::UserNotActivated => login_error(
+                "error-user-is-not-activated",
+                Some(Details::Function {
+                    function: "Accounts.validateLoginAttempt",
+                }),
+                "User is not activated",
+            ),
+            ApiError::TwoFactorRequired(methods) => {
+                login_error("totp-required", Some(methods.details()), "TOTP Required")
+            }
+            ApiError::TwoFactorInvalid(methods) => {
+                login_error("totp-invalid", Some(methods.details()), "TOTP Invalid")
+            }
+            ApiError::InvalidLogin(message) => ErrorBody {
+                error_type: Some("error-invalid-params"),
+                ..plain(format!("{message} [error-invalid-params]"))
+            },
             ApiError::RateLimited(limit) => plain(format!(
                 "Error, too many requests. Please slow down. You must wait {} seconds before \
                  trying this endpoint again. [error-too-many-requests]",
@@ -144,7 +199,7 @@ impl ApiError {
             },
             ApiError::InvalidSort(raw) => ErrorBody {
                 error_type: Some("error-invalid-sort"),
-                details: Some(Details {
+                details: Some(Details::Helper {
                     helper_method: "parseJsonQuery",
                 }),
                 ..plain(format!(
@@ -167,6 +222,27 @@ impl ApiError {
     /// The response body serialized as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.body()).expect("an ErrorBody always serializes")
+    }
+}
+
+impl TwoFactor {
+    fn details(&self) -> Details {
+        Details::TwoFactor {
+            method: self.method,
+            available_methods: self.available.clone(),
+        }
+    }
+}
+
+/// The 401 of a refused login, as Rocket.Chat's `/api/v1/login` shapes it.
+fn login_error(error: &str, details: Option<Details>, message: &str) -> ErrorBody {
+    ErrorBody {
+        success: false,
+        error: error.to_owned(),
+        status: Some("error"),
+        error_type: None,
+        details,
+        message: Some(message.to_owned()),
     }
 }
 

@@ -110,3 +110,44 @@ fn oversized_requests_share_the_envelope() {
         r#"{"success":false,"error":"Request header fields too large"}"#
     );
 }
+
+/// The login failures of `/api/v1/login`, byte for byte as the sign-in contract lists them.
+#[test]
+fn login_failures_match_rocket_chat_byte_for_byte() {
+    let totp = TwoFactor {
+        method: "totp",
+        available: vec!["totp"],
+    };
+    let cases = [
+        (
+            ApiError::LoginFailed,
+            r#"{"success":false,"error":"Unauthorized","status":"error","message":"Unauthorized"}"#,
+        ),
+        (
+            ApiError::UserNotActivated,
+            r#"{"success":false,"error":"error-user-is-not-activated","status":"error","details":{"function":"Accounts.validateLoginAttempt"},"message":"User is not activated"}"#,
+        ),
+        (
+            ApiError::TwoFactorRequired(totp.clone()),
+            r#"{"success":false,"error":"totp-required","status":"error","details":{"method":"totp","availableMethods":["totp"]},"message":"TOTP Required"}"#,
+        ),
+        (
+            ApiError::TwoFactorInvalid(totp),
+            r#"{"success":false,"error":"totp-invalid","status":"error","details":{"method":"totp","availableMethods":["totp"]},"message":"TOTP Invalid"}"#,
+        ),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(error.status_code(), 401);
+        assert_eq!(error.to_json(), expected);
+    }
+}
+
+#[test]
+fn an_invalid_login_body_is_a_400_naming_the_problem() {
+    let error = ApiError::InvalidLogin("password: expected a string".into());
+    assert_eq!(error.status_code(), 400);
+    assert_eq!(
+        error.to_json(),
+        r#"{"success":false,"error":"password: expected a string [error-invalid-params]","errorType":"error-invalid-params"}"#
+    );
+}

@@ -191,18 +191,53 @@ pub struct User {
     roles: Field<List<Id>>,
     created_at: Field<DateTime<Utc>>,
     services: Field<Sub<Services>>,
+    emails: Field<List<Sub<Email>>>,
+    status: Field<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Services {
     resume: Field<Sub<Resume>>,
+    password: Field<Sub<PasswordService>>,
+    totp: Field<Sub<TotpService>>,
+    email2fa: Field<Sub<Email2faService>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Resume {
     login_tokens: Field<List<Sub<LoginTokenEntry>>>,
+}
+
+/// `services.password`: Meteor's bcrypt of the password's lowercase hex SHA-256.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PasswordService {
+    bcrypt: Field<String>,
+}
+
+/// `services.totp`: two-factor by an authenticator app (RFC 6238, base32 secret).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TotpService {
+    enabled: Field<bool>,
+    secret: Field<String>,
+}
+
+/// `services.email2fa`: two-factor by a code sent by e-mail.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Email2faService {
+    enabled: Field<bool>,
+}
+
+/// An entry of `emails`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Email {
+    address: Field<Key>,
+    verified: Field<bool>,
 }
 
 /// An entry of `services.resume.loginTokens`: a login (`when`) or a personal access token.
@@ -228,12 +263,98 @@ impl Mapping for User {
         row.bool(self.active.get("active")?.copied().unwrap_or(true));
         row.text_array(ids(self.roles.items("roles")?));
         row.opt_timestamp(self.created_at.get("createdAt")?.copied());
-        let tokens = self.login_tokens()?;
+        let services = self.services.doc("services")?;
+        let tokens = match services {
+            Some(services) => services.login_tokens().map_err(|e| e.within("services."))?,
+            None => Vec::new(),
+        };
         row.text_array(tokens.iter().map(|t| Some(t.hashed)));
         row.text_array(tokens.iter().map(|t| Some(t.kind)));
         row.text_array(tokens.iter().map(|t| t.name));
         row.timestamp_array(tokens.iter().map(|t| t.issued_at));
+        row.text(&self.emails_json()?);
+        row.opt_text(text(self.status.get("status")?));
+        let sign_in = match services {
+            Some(services) => services.sign_in().map_err(|e| e.within("services."))?,
+            None => SignIn::default(),
+        };
+        row.opt_text(sign_in.bcrypt);
+        row.opt_text(sign_in.totp_secret);
+        row.bool(sign_in.email_two_factor);
         Ok(Mapped::Row)
+    }
+}
+
+/// What a password login needs of `services`.
+#[derive(Debug, Default)]
+struct SignIn<'d> {
+    bcrypt: Option<&'d str>,
+    /// Only while two-factor by app is enabled.
+    totp_secret: Option<&'d str>,
+    email_two_factor: bool,
+}
+
+impl Services {
+    fn sign_in(&self) -> Result<SignIn<'_>, FieldError> {
+        let password = self.password.doc("password")?;
+        let bcrypt = password.map(|p| p.bcrypt.get("bcrypt")).transpose();
+        let bcrypt = text(bcrypt.map_err(|e| e.within("password."))?.flatten());
+        let totp_secret = match self.totp.doc("totp")? {
+            Some(totp) => totp.secret().map_err(|e| e.within("totp."))?,
+            None => None,
+        };
+        let email2fa = self.email2fa.doc("email2fa")?;
+        let enabled = email2fa.map(|e| e.enabled.get("enabled")).transpose();
+        let enabled = enabled.map_err(|e| e.within("email2fa."))?.flatten();
+        Ok(SignIn {
+            bcrypt,
+            totp_secret,
+            email_two_factor: enabled.copied().unwrap_or(false),
+        })
+    }
+
+    /// `resume.loginTokens[]`. An entry without `hashedToken` cannot authenticate anyone and
+    /// is left out.
+    fn login_tokens(&self) -> Result<Vec<LoginToken<'_>>, FieldError> {
+        let Some(resume) = self.resume.doc("resume")? else {
+            return Ok(Vec::new());
+        };
+        let entries = resume.login_tokens.items("loginTokens");
+        let entries = entries.map_err(|e| e.within("resume."))?;
+        let mut tokens = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let token = entry.0.token();
+            tokens.extend(token.map_err(|e| e.within(&format!("resume.loginTokens[{i}].")))?);
+        }
+        Ok(tokens)
+    }
+}
+
+impl TotpService {
+    /// The secret while enabled: a disabled one no longer guards the account.
+    fn secret(&self) -> Result<Option<&str>, FieldError> {
+        let enabled = self.enabled.get("enabled")?.copied().unwrap_or(false);
+        let secret = text(self.secret.get("secret")?);
+        Ok(secret.filter(|_| enabled))
+    }
+}
+
+impl User {
+    /// `emails` as `[{"address", "verified"}]` JSON; entries without an address are left out.
+    fn emails_json(&self) -> Result<String, FieldError> {
+        let mut emails = Vec::new();
+        for (i, entry) in self.emails.items("emails")?.iter().enumerate() {
+            let within = |e: FieldError| e.within(&format!("emails[{i}]."));
+            let address = entry.0.address.get("address").map_err(within)?;
+            let verified = entry.0.verified.get("verified").map_err(within)?;
+            if let Some(address) = key(address) {
+                emails.push(serde_json::json!({
+                    "address": address,
+                    "verified": verified.copied().unwrap_or(false),
+                }));
+            }
+        }
+        Ok(serde_json::Value::Array(emails).to_string())
     }
 }
 
@@ -243,30 +364,6 @@ struct LoginToken<'d> {
     kind: &'static str,
     name: Option<&'d str>,
     issued_at: DateTime<Utc>,
-}
-
-impl User {
-    /// `services.resume.loginTokens[]`. An entry without `hashedToken` cannot authenticate
-    /// anyone and is left out.
-    fn login_tokens(&self) -> Result<Vec<LoginToken<'_>>, FieldError> {
-        let Some(services) = self.services.doc("services")? else {
-            return Ok(Vec::new());
-        };
-        let resume = services.resume.doc("resume");
-        let Some(resume) = resume.map_err(|e| e.within("services."))? else {
-            return Ok(Vec::new());
-        };
-        let entries = resume.login_tokens.items("loginTokens");
-        let entries = entries.map_err(|e| e.within("services.resume."))?;
-        let mut tokens = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.iter().enumerate() {
-            let token = entry.0.token();
-            tokens.extend(
-                token.map_err(|e| e.within(&format!("services.resume.loginTokens[{i}].")))?,
-            );
-        }
-        Ok(tokens)
-    }
 }
 
 impl LoginTokenEntry {

@@ -106,6 +106,11 @@ staging_tables! {
         token_kinds: Array<Text> = "text[] NOT NULL",
         token_names: Array<Nullable<Text>> = "text[] NOT NULL",
         token_issued: Array<Timestamptz> = "timestamptz[] NOT NULL",
+        emails: Jsonb = "jsonb NOT NULL",
+        status: Nullable<Text> = "text",
+        password_bcrypt: Nullable<Text> = "text",
+        totp_secret: Nullable<Text> = "text",
+        email_two_factor: Bool = "boolean NOT NULL",
     }
     /// `rocketchat_livechat_department` → `departments`.
     IMPORT_DEPARTMENTS = import_departments into DEPARTMENTS, {
@@ -199,6 +204,11 @@ const USERS: Target = Target {
         ("active", "active"),
         ("roles", "roles"),
         ("created_at", "COALESCE(created_at, now())"),
+        ("emails", "emails"),
+        ("status", "COALESCE(status, 'offline')"),
+        ("password_bcrypt", "password_bcrypt"),
+        ("totp_secret", "totp_secret"),
+        ("email_two_factor", "email_two_factor"),
     ],
     keep: &["created_at"],
 };
@@ -315,8 +325,9 @@ pub struct TokenChanges {
     pub deleted: u64,
 }
 
-/// Makes each imported user's tokens exactly those of the export: Rocket.Chat removes a token
-/// at logout, so a token missing from a newer export must stop working here too. An inactive
+/// Makes each imported user's Rocket.Chat tokens exactly those of the export: Rocket.Chat
+/// removes a token at logout, so a token missing from a newer export must stop working here
+/// too. The tokens omnireports issued are not Rocket.Chat's to remove, and stay. An inactive
 /// user (in its last document) holds none, whatever the export lists: Rocket.Chat unsets a
 /// deactivated user's tokens, and the database revokes them when `active` turns false.
 pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError> {
@@ -333,7 +344,7 @@ pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError>
     .context("collecting the login tokens")?;
     let deleted = diesel::sql_query(
         "DELETE FROM user_tokens ut
-         WHERE ut.user_id IN (SELECT id FROM import_users)
+         WHERE ut.user_id IN (SELECT id FROM import_users) AND ut.issuer = 'rocketchat'
            AND NOT EXISTS (SELECT 1 FROM import_tokens t
                            WHERE t.user_id = ut.user_id AND t.hashed_token = ut.hashed_token)",
     )
