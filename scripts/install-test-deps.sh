@@ -8,7 +8,7 @@
 #   postgresql-client  psql (scripts/lib/sandbox.sh)
 #   python3, curl    the scripts (target directory, free ports, /health)
 #   chromium         the browser test (tests/browser), which says SKIPPED without it: optional
-#   nodejs, npm      the browser test too: optional unless Chromium is there
+#   nodejs, npm      the npm clients' test (tests/clients) and the browser test: required
 #
 # The de_DE.UTF-8 locale one test wants is made by scripts/test.sh. The Rust toolchain comes
 # from rustup (rust-toolchain.toml).
@@ -32,9 +32,11 @@ have_server || required+=(postgresql)
 have psql || required+=(postgresql-client)
 have python3 || required+=(python3)
 have curl || required+=(curl)
-browser=(); have node || browser+=(nodejs); have npm || browser+=(npm)
-# The path scripts/browser-test.sh checks: with it there, the browser test needs node and npm.
-if [[ -x /usr/bin/chromium ]]; then required+=("${browser[@]}"); else optional+=(chromium "${browser[@]}"); fi
+# scripts/clients-test.sh fails without node and npm; only the browser test is skipped without
+# Chromium (at the path scripts/browser-test.sh checks).
+have node || required+=(nodejs)
+have npm || required+=(npm)
+[[ -x /usr/bin/chromium ]] || optional+=(chromium)
 
 if (( ${#required[@]} + ${#optional[@]} == 0 )); then
   echo "install-test-deps.sh: everything the tests need is installed" >&2

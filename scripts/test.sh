@@ -18,3 +18,4 @@ sandbox_cluster test
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
 scripts/browser-test.sh
+scripts/clients-test.sh
