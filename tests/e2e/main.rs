@@ -16,3 +16,4 @@ mod operations;
 mod rate_limit;
 mod rocketchat;
 mod scripts;
+mod sign_in;

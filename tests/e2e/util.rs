@@ -233,11 +233,32 @@ impl TestApp {
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.send(method, path, headers, None)
+    }
+
+    /// POST `body` as JSON.
+    pub fn post(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response {
+        let mut headers = headers.to_vec();
+        headers.push(("Content-Type", "application/json"));
+        self.send("POST", path, &headers, Some(body.as_bytes()))
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Response {
         let mut request = ureq::request(method, &format!("{}{path}", self.base));
         for (name, value) in headers {
             request = request.set(name, value);
         }
-        let response = match request.call() {
+        let sent = match body {
+            Some(body) => request.send_bytes(body),
+            None => request.call(),
+        };
+        let response = match sent {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(error) => panic!("request failed: {error}"),
         };
