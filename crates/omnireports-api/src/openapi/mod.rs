@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description served at `/api/v1/openapi.json`, built from the report registry
 //! (one path per report, with its description and example) and from the body types themselves
-//! (`ReportBody`, `Entry`, `ErrorBody` derive their schemas).
+//! (`ReportBody`, `Entry`, `ErrorBody` derive their schemas), and the sign-in routes.
 
 use omnireports_analytics::{Entry, Registry, Report, ReportBody};
 use omnireports_error::{ApiError, Details, ErrorBody, RateLimit};
@@ -20,6 +20,8 @@ use utoipa::{PartialSchema, ToSchema};
 
 /// Where the description is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+mod sign_in;
 
 const JSON: &str = "application/json";
 
@@ -45,6 +47,7 @@ pub fn document(registry: &Registry) -> OpenApi {
         let path = report.path();
         paths = paths.path(path, report_path(report.as_ref()));
     }
+    paths = sign_in::paths(paths);
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -212,7 +215,7 @@ fn success_response(report: &dyn Report) -> Response {
 }
 
 /// An error response with the envelope schema and each error's exact body as an example.
-fn error_response(description: &str, errors: &[ApiError]) -> Response {
+pub(crate) fn error_response(description: &str, errors: &[ApiError]) -> Response {
     let mut content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody")));
     content = match errors {
         [only] => content.example(Some(json!(only.body()))),
@@ -230,8 +233,11 @@ fn error_response(description: &str, errors: &[ApiError]) -> Response {
 /// A stable example name for an error body.
 fn error_name(error: &ApiError) -> String {
     let body = error.body();
-    body.error_type
-        .map_or_else(|| "date".to_owned(), str::to_owned)
+    match (body.error_type, error) {
+        (Some(error_type), _) => error_type.to_owned(),
+        (None, ApiError::BadRequest(_)) => "date".to_owned(),
+        (None, _) => body.error,
+    }
 }
 
 fn bad_request_examples(reads_sort: bool) -> Vec<ApiError> {
@@ -245,7 +251,7 @@ fn bad_request_examples(reads_sort: bool) -> Vec<ApiError> {
     examples
 }
 
-fn rate_limited() -> ApiError {
+pub(crate) fn rate_limited() -> ApiError {
     ApiError::RateLimited(RateLimit {
         limit: 10,
         remaining: 0,
@@ -254,7 +260,7 @@ fn rate_limited() -> ApiError {
     })
 }
 
-fn with_rate_limit_headers(mut response: Response) -> Response {
+pub(crate) fn with_rate_limit_headers(mut response: Response) -> Response {
     let headers = [
         (
             "X-RateLimit-Limit",
