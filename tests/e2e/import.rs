@@ -141,3 +141,75 @@ fn a_failed_import_is_not_counted() {
         "{metrics}"
     );
 }
+
+/// A `users` file as Rocket.Chat exports a password user: Meteor's bcrypt of the SHA-256, a
+/// login token, two-factor by app, addresses.
+fn password_export(dir: &Path, bcrypt: &str, token_hash: &str) {
+    let user = json!({
+        "_id": "u1", "username": "mia", "name": "Mia", "active": true,
+        "roles": ["user", "livechat-manager"], "status": "away",
+        "emails": [{"address": "Mia@Example.com", "verified": true}],
+        "services": {
+            "password": {"bcrypt": bcrypt},
+            "totp": {"enabled": true, "secret": "JBSWY3DPEHPK3PXP", "hashedBackup": ["x"]},
+            "email2fa": {"enabled": false},
+            "resume": {"loginTokens": [{"when": {"$date": "2026-12-01T00:00:00.000Z"}, "hashedToken": token_hash}]},
+        },
+    });
+    let disabled = json!({
+        "_id": "u2", "username": "ben", "active": true, "roles": ["livechat-manager"],
+        "services": {
+            "password": {"bcrypt": bcrypt},
+            "totp": {"enabled": false, "secret": "JBSWY3DPEHPK3PXP"},
+        },
+    });
+    std::fs::write(dir.join("users.json"), format!("{user}\n{disabled}\n")).unwrap();
+}
+
+#[test]
+fn an_exports_passwords_and_two_factor_sign_in_and_imports_keep_our_tokens() {
+    let app = TestApp::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Meteor's format: bcrypt of the password's lowercase hex SHA-256 (cost 4 keeps the test
+    // fast; any cost verifies).
+    let hex = {
+        let hash = <sha2::Sha256 as sha2::Digest>::digest(b"s3cret");
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let bcrypt = bcrypt::hash(&hex, 4).unwrap();
+    password_export(
+        dir.path(),
+        &bcrypt,
+        &omnireports_auth::hash_token("rc-token"),
+    );
+    import_url(app.database_url(), dir.path(), Options::default()).unwrap();
+
+    let login = |body: serde_json::Value| app.post("/api/v1/login", &body.to_string(), &[]);
+    let asked = login(json!({"user": "mia@example.com", "password": "s3cret"}));
+    assert_eq!(asked.json()["error"], "totp-required", "{}", asked.text);
+    // A disabled authenticator no longer guards the account.
+    let ben = login(json!({"user": "ben", "password": "s3cret"}));
+    assert_eq!(ben.status, 200, "{}", ben.text);
+    let ours = Credentials {
+        user_id: "u2".into(),
+        token: ben.json()["data"]["authToken"].as_str().unwrap().into(),
+    };
+    let me = app.get("/api/v1/me", Some(&ours)).json();
+    assert_eq!(me["services"], json!({"password": {"exists": true}}));
+
+    // A newer export, which knows nothing of the token omnireports issued, and in which
+    // Rocket.Chat's own token was logged out.
+    password_export(
+        dir.path(),
+        &bcrypt,
+        &omnireports_auth::hash_token("rc-token-2"),
+    );
+    import_url(app.database_url(), dir.path(), Options::default()).unwrap();
+    assert_eq!(app.report(DAY, &ours).status, 200, "kept across imports");
+    let logged_out = imported_user("u1", "rc-token");
+    assert_eq!(app.report(DAY, &logged_out).status, 401);
+    assert_eq!(
+        app.report(DAY, &imported_user("u1", "rc-token-2")).status,
+        200
+    );
+}
