@@ -23,10 +23,13 @@ credentials=.data/demo-credentials
 loaded=$("$bin" demo --if-empty)
 if [[ -n "$loaded" ]]; then
   printf '%s\n' "$loaded" > "$credentials"
-elif [[ ! -s "$credentials" ]]; then
-  # Demo data is there but its tokens were not kept: issue a fresh one for the manager.
-  printf 'DEMO_MANAGER_ID=demo-manager\nDEMO_MANAGER_TOKEN=%s\n' \
-    "$("$bin" token create --user manager --personal make-run)" > "$credentials"
+elif [[ ! -s "$credentials" ]] || ! grep -q '^DEMO_PASSWORD=' "$credentials"; then
+  # Demo data is there but its credentials were not kept (or come from before passwords):
+  # give the manager the demo password and a fresh token.
+  password=demo-password
+  "$bin" user set-password --user manager <<<"$password" 2>/dev/null
+  printf 'DEMO_PASSWORD=%s\nDEMO_MANAGER_USERNAME=manager\nDEMO_MANAGER_ID=demo-manager\nDEMO_MANAGER_TOKEN=%s\n' \
+    "$password" "$("$bin" token create --user manager --personal make-run)" > "$credentials"
 fi
 # shellcheck disable=SC1090
 source "$credentials"
@@ -39,9 +42,12 @@ cat <<MSG
 omnireports is starting on http://$bind with demo data (database: ${DATABASE_URL%%\?*}).
 Demo credentials are in $credentials.
 
-Dashboard: http://$bind/ (user id $DEMO_MANAGER_ID, token $DEMO_MANAGER_TOKEN)
+Dashboard: http://$bind/  (sign in as $DEMO_MANAGER_USERNAME, password $DEMO_PASSWORD)
 
 Or try, in another terminal:
+
+  curl -s http://$bind/api/v1/login -H 'Content-Type: application/json' \\
+    -d '{"user": "$DEMO_MANAGER_USERNAME", "password": "$DEMO_PASSWORD"}'
 
   curl -s -H 'X-User-Id: $DEMO_MANAGER_ID' -H 'X-Auth-Token: $DEMO_MANAGER_TOKEN' \\
     'http://$bind/api/v1/livechat/analytics/dashboards/conversations-by-department?start=$start&end=$end'

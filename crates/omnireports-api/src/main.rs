@@ -70,6 +70,17 @@ enum UserCommand {
         /// Role id (repeatable), e.g. livechat-manager. Default: user.
         #[arg(long = "role")]
         roles: Vec<String>,
+        /// Also give the user a password, read from standard input (its first line), or asked
+        /// for without echo when standard input is a terminal.
+        #[arg(long)]
+        password: bool,
+    },
+    /// Set a user's password (for `POST /api/v1/login`), read from standard input (its first
+    /// line), or asked for without echo when standard input is a terminal.
+    SetPassword {
+        /// The user's id or username.
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -116,12 +127,29 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                     username,
                     name,
                     roles,
+                    password,
                 },
         } => {
-            let id =
-                admin::create_user(&mut connect(&settings)?, &username, name.as_deref(), &roles)?;
+            // Asked first: a wrong password then creates no user.
+            let password = password.then(read_password).transpose()?;
+            let conn = &mut connect(&settings)?;
+            let id = conn.transaction(|conn| {
+                let id = admin::create_user(conn, &username, name.as_deref(), &roles)?;
+                if let Some(password) = &password {
+                    admin::set_password(conn, &id, password)?;
+                }
+                Ok::<_, admin::AdminError>(id)
+            })?;
             println!("{id}");
             eprintln!("created user {username:?} with id {id}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetPassword { user },
+        } => {
+            let password = read_password()?;
+            admin::set_password(&mut connect(&settings)?, &user, &password)?;
+            eprintln!("password set for {user:?}");
             Ok(())
         }
         Command::Token {
@@ -145,6 +173,31 @@ fn import(settings: &Settings, path: &std::path::Path, skip_invalid: bool) -> Re
         omnireports_import::import_url(settings.database.url.expose_secret(), path, options)?;
     eprintln!("{summary}");
     Ok(())
+}
+
+/// A password from standard input: asked for without echo on a terminal, else its first line.
+fn read_password() -> Result<String, BoxError> {
+    use std::io::IsTerminal as _;
+    let password = match std::io::stdin().is_terminal() {
+        true => rpassword::prompt_password("Password: ")?,
+        false => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let chars = password.chars().count();
+    if chars == 0 {
+        return Err("the password is empty".into());
+    }
+    if chars > omnireports_auth::login::MAX_PASSWORD_CHARS {
+        return Err(format!(
+            "the password is longer than {} characters: no login could send it",
+            omnireports_auth::login::MAX_PASSWORD_CHARS
+        )
+        .into());
+    }
+    Ok(password)
 }
 
 fn connect(settings: &Settings) -> Result<PgConnection, BoxError> {

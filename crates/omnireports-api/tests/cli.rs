@@ -76,7 +76,12 @@ fn demo_loads_once_and_prints_working_credentials() {
         .lines()
         .filter_map(|line| line.split_once('='))
         .collect();
-    for role in ["ADMIN", "MANAGER", "MONITOR", "AGENT"] {
+    for role in ["ADMIN", "MANAGER", "MONITOR", "AGENT", "LEAD"] {
+        let username = vars[format!("DEMO_{role}_USERNAME").as_str()];
+        assert!(
+            password_matches(&db, username, vars["DEMO_PASSWORD"]),
+            "{role}"
+        );
         let id = vars[format!("DEMO_{role}_ID").as_str()];
         let token = vars[format!("DEMO_{role}_TOKEN").as_str()];
         let user =
@@ -84,6 +89,11 @@ fn demo_loads_once_and_prints_working_credentials() {
                 .unwrap();
         assert!(user.is_some(), "{role}");
     }
+    assert_eq!(
+        vars["DEMO_LEAD_TOTP_SECRET"].len(),
+        32,
+        "20 bytes in base32"
+    );
     let conversations: i64 = omnireports_db::schema::conversations::table
         .count()
         .get_result(&mut db.connect())
@@ -92,4 +102,64 @@ fn demo_loads_once_and_prints_working_credentials() {
     // A second load is refused, unless --if-empty makes it a quiet no-op.
     assert!(!omnireports(&db, &["demo"]).status.success());
     assert_eq!(stdout(&omnireports(&db, &["demo", "--if-empty"])), "");
+}
+
+/// `omnireports …` with `input` on standard input (a pipe, not a terminal).
+fn omnireports_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omnireports"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env("OMNIREPORTS_CONFIG_DIR", "/nonexistent")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run omnireports");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn password_matches(db: &TestDatabase, username: &str, password: &str) -> bool {
+    use omnireports_auth::login::{find_account, verify_password, LoginName, PasswordDigest};
+    let name = LoginName::Username(username.to_owned());
+    let account = find_account(&mut db.connect(), &name).unwrap();
+    assert!(account.is_some(), "{username} exists");
+    verify_password(account.as_ref(), &PasswordDigest::of(password))
+}
+
+#[test]
+fn passwords_are_read_from_standard_input_never_from_the_command_line() {
+    let db = TestDatabase::new();
+    let create = ["user", "create", "--username", "mia", "--password"];
+    let id = stdout(&omnireports_with_input(&db, &create, "first secret\n"));
+    assert_eq!(id.trim().len(), 17);
+    assert!(password_matches(&db, "mia", "first secret"));
+    let set = ["user", "set-password", "--user", "mia"];
+    stdout(&omnireports_with_input(
+        &db,
+        &set,
+        "second secret\r\nignored\n",
+    ));
+    assert!(password_matches(&db, "mia", "second secret"));
+    assert!(!password_matches(&db, "mia", "first secret"));
+
+    // Refused before anything is written: no user without the password it was meant to have.
+    let empty = ["user", "create", "--username", "ben", "--password"];
+    let output = omnireports_with_input(&db, &empty, "\n");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the password is empty"));
+    let long = omnireports_with_input(&db, &empty, &"x".repeat(257));
+    assert!(String::from_utf8_lossy(&long.stderr).contains("longer than 256 characters"));
+    let users: i64 = omnireports_db::schema::users::table
+        .count()
+        .get_result(&mut db.connect())
+        .unwrap();
+    assert_eq!(users, 1);
 }
