@@ -360,3 +360,161 @@ pub fn set_password(
         .execute(conn)?;
     Ok(updated > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+    use serde_json::json;
+
+    fn parse(body: Value) -> Result<LoginRequest, InvalidLogin> {
+        LoginRequest::parse(body.to_string().as_bytes())
+    }
+
+    fn name_of(body: Value) -> LoginName {
+        match parse(body).unwrap() {
+            LoginRequest::Password { name, .. } => name,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_body_form_names_its_user() {
+        let cases = [
+            (
+                json!({"user": "mia", "password": "p"}),
+                LoginName::Username("mia".into()),
+            ),
+            (
+                json!({"user": "mia@x.org", "password": "p"}),
+                LoginName::Email("mia@x.org".into()),
+            ),
+            (
+                json!({"username": "mia", "password": "p"}),
+                LoginName::Username("mia".into()),
+            ),
+            (
+                json!({"email": "mia@x.org", "password": "p"}),
+                LoginName::Email("mia@x.org".into()),
+            ),
+            (
+                json!({"user": {"username": "mia"}, "password": "p"}),
+                LoginName::Username("mia".into()),
+            ),
+            (
+                json!({"user": {"email": "m@x"}, "password": "p"}),
+                LoginName::Email("m@x".into()),
+            ),
+            (
+                json!({"user": {"id": "u1"}, "password": "p"}),
+                LoginName::Id("u1".into()),
+            ),
+            // `user` wins over the others, as in Rocket.Chat's loginCompatibility.
+            (
+                json!({"user": "a", "username": "b", "password": "p"}),
+                LoginName::Username("a".into()),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(name_of(body.clone()), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_plain_password_and_its_digest_are_the_same_password() {
+        // SHA-256("abc"), lowercase hex.
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(PasswordDigest::of("abc"), PasswordDigest(hex.into()));
+        let plain = parse(json!({"user": "mia", "password": "abc"})).unwrap();
+        let digested =
+            parse(json!({"user": "mia", "password": {"digest": hex, "algorithm": "sha-256"}}));
+        assert_eq!(plain, digested.unwrap());
+    }
+
+    #[test]
+    fn resume_and_code_are_read() {
+        assert_eq!(
+            parse(json!({"resume": "t"})).unwrap(),
+            LoginRequest::Resume("t".into())
+        );
+        let with_code = parse(json!({"user": "mia", "password": "p", "code": "123456"}));
+        assert!(
+            matches!(with_code, Ok(LoginRequest::Password { code: Some(c), .. }) if c == "123456")
+        );
+    }
+
+    #[test]
+    fn passwords_are_limited_to_256_characters_not_bytes() {
+        let at_limit = "é".repeat(MAX_PASSWORD_CHARS);
+        assert!(parse(json!({"user": "mia", "password": at_limit})).is_ok());
+        let over = "é".repeat(MAX_PASSWORD_CHARS + 1);
+        assert!(parse(json!({"user": "mia", "password": over})).is_err());
+    }
+
+    #[test]
+    fn stored_passwords_verify_at_any_cost_and_nothing_else_does() {
+        let password = PasswordDigest::of("s3cret");
+        let account = |bcrypt: Option<String>| Account {
+            id: "u1".into(),
+            active: true,
+            password_bcrypt: bcrypt,
+            totp_secret: None,
+            email_two_factor: false,
+        };
+        for cost in [4, 6] {
+            let hash = bcrypt::hash(&password.0, cost).unwrap();
+            assert!(verify_password(
+                Some(&account(Some(hash.clone()))),
+                &password
+            ));
+            let wrong = PasswordDigest::of("S3cret");
+            assert!(!verify_password(Some(&account(Some(hash))), &wrong));
+        }
+        assert!(!verify_password(
+            Some(&account(Some("not bcrypt".into()))),
+            &password
+        ));
+        assert!(!verify_password(Some(&account(None)), &password));
+        assert!(!verify_password(None, &password));
+    }
+
+    /// RFC 6238's SHA-1 test secret ("12345678901234567890") in base32, and its vector at
+    /// T = 59 s: 94287082, of which six digits are used.
+    #[test]
+    fn totp_codes_follow_rfc_6238_within_one_step_either_side() {
+        let account = Account {
+            id: "u1".into(),
+            active: true,
+            password_bcrypt: None,
+            totp_secret: Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+            email_two_factor: false,
+        };
+        let at = |secs| Utc.timestamp_opt(secs, 0).unwrap();
+        assert_eq!(
+            check_second_factor(&account, Some("287082"), at(59)),
+            Ok(())
+        );
+        assert_eq!(
+            check_second_factor(&account, Some("287082"), at(89)),
+            Ok(())
+        );
+        let methods = Methods {
+            selected: "totp",
+            available: vec!["totp"],
+        };
+        assert_eq!(
+            check_second_factor(&account, Some("287082"), at(120)),
+            Err(SecondFactorError::Invalid(methods.clone()))
+        );
+        assert_eq!(
+            check_second_factor(&account, None, at(59)),
+            Err(SecondFactorError::Required(methods))
+        );
+        // A lowercase or padded secret is the same secret.
+        let lower = Account {
+            totp_secret: Some("gezdgnbvgy3tqojqgezdgnbvgy3tqojq====".into()),
+            ..account
+        };
+        assert_eq!(check_second_factor(&lower, Some("287082"), at(59)), Ok(()));
+    }
+}

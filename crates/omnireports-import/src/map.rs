@@ -560,8 +560,12 @@ mod tests {
             Collection::Permissions => r#"{"_id": "p", "roles": ["r"]}"#,
             Collection::Users => {
                 r#"{"_id": "u", "username": "u", "name": "n", "active": true, "roles": ["r"],
-                    "createdAt": {"$date": 0}, "services": {"resume": {"loginTokens": [
-                    {"hashedToken": "h", "when": {"$date": 0}, "name": "n"}]}}}"#
+                    "createdAt": {"$date": 0}, "status": "online",
+                    "emails": [{"address": "u@example.com", "verified": true}],
+                    "services": {"resume": {"loginTokens": [
+                    {"hashedToken": "h", "when": {"$date": 0}, "name": "n"}]},
+                    "password": {"bcrypt": "$2b$10$h"}, "totp": {"enabled": true, "secret": "S"},
+                    "email2fa": {"enabled": true}}}"#
             }
             Collection::Departments => {
                 r#"{"_id": "d", "name": "n", "enabled": true, "type": "u", "ancestors": ["a"]}"#
@@ -594,5 +598,57 @@ mod tests {
                 "{collection}: a field is missing: {row}"
             );
         }
+    }
+
+    #[test]
+    fn a_wrong_sign_in_field_is_named_by_its_path() {
+        let cases = [
+            (
+                r#"{"_id": "u", "services": {"password": {"bcrypt": 5}}}"#,
+                "services.password.bcrypt: expected a string, found a number",
+            ),
+            (
+                r#"{"_id": "u", "services": {"totp": {"enabled": "yes"}}}"#,
+                "services.totp.enabled: expected a boolean, found a string",
+            ),
+            (
+                r#"{"_id": "u", "services": {"email2fa": []}}"#,
+                "services.email2fa: expected a document, found an array",
+            ),
+            (
+                r#"{"_id": "u", "emails": [{"address": "a@b"}, {"address": 1}]}"#,
+                "emails[1].address: expected a string, found a number",
+            ),
+            (
+                r#"{"_id": "u", "services": {"resume": {"loginTokens": [{"hashedToken": 1}]}}}"#,
+                "services.resume.loginTokens[0].hashedToken: expected a string, found a number",
+            ),
+        ];
+        for (document, expected) in cases {
+            let doc: User = serde_json::from_str(document).unwrap();
+            let error = map(&doc, 1, &mut Vec::new()).unwrap_err();
+            assert_eq!(error.to_string(), expected, "{document}");
+        }
+    }
+
+    #[test]
+    fn a_disabled_authenticator_is_not_kept() {
+        let document = r#"{"_id": "u", "services": {"totp": {"enabled": false, "secret": "S"}}}"#;
+        let doc: User = serde_json::from_str(document).unwrap();
+        let mut out = Vec::new();
+        map(&doc, 1, &mut out).unwrap();
+        let row = String::from_utf8(out).unwrap();
+        let fields: Vec<&str> = row.trim_end().split('\t').collect();
+        let column = |name: &str| {
+            let i = User::STAGING
+                .columns
+                .iter()
+                .position(|(c, _)| *c == name)
+                .unwrap();
+            fields[i]
+        };
+        assert_eq!(column("totp_secret"), "\\N");
+        assert_eq!(column("emails"), "[]");
+        assert_eq!(column("email_two_factor"), "f");
     }
 }
