@@ -419,6 +419,18 @@ CREATE FUNCTION engine.week(day timestamp with time zone) RETURNS timestamp with
 
 
 --
+-- Name: user_email_keys(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.user_email_keys(emails jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(array_agg(lower(e ->> 'address')) FILTER (WHERE e ->> 'address' IS NOT NULL), '{}')
+    FROM jsonb_array_elements(emails) AS e
+$$;
+
+
+--
 -- Name: __diesel_schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -750,6 +762,8 @@ CREATE TABLE public.user_tokens (
     kind text DEFAULT 'login'::text NOT NULL,
     name text,
     issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    issuer text DEFAULT 'rocketchat'::text NOT NULL,
+    CONSTRAINT user_tokens_issuer_check CHECK ((issuer = ANY (ARRAY['rocketchat'::text, 'omnireports'::text]))),
     CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['login'::text, 'personalAccessToken'::text])))
 );
 
@@ -764,7 +778,13 @@ CREATE TABLE public.users (
     name text,
     active boolean DEFAULT true NOT NULL,
     roles text[] DEFAULT '{}'::text[] NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    emails jsonb DEFAULT '[]'::jsonb NOT NULL,
+    status text DEFAULT 'offline'::text NOT NULL,
+    password_bcrypt text,
+    totp_secret text,
+    email_two_factor boolean DEFAULT false NOT NULL,
+    CONSTRAINT users_emails_check CHECK ((jsonb_typeof(emails) = 'array'::text))
 );
 
 
@@ -1001,6 +1021,20 @@ CREATE INDEX departments_ancestors_idx ON public.departments USING gin (ancestor
 --
 
 CREATE INDEX unit_monitors_monitor_idx ON public.unit_monitors USING btree (monitor_id);
+
+
+--
+-- Name: users_email_keys; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_email_keys ON public.users USING gin (public.user_email_keys(emails));
+
+
+--
+-- Name: users_lower_username; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_lower_username ON public.users USING btree (lower(username));
 
 
 --
