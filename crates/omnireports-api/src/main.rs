@@ -37,6 +37,13 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
+    /// Print the shell script of the next increment: one `mongoexport … | omnireports import
+    /// --collection C -` per collection, since the newest stamp each has committed.
+    NextExport {
+        /// The MongoDB URI of Rocket.Chat's database (else the script reads $MONGODB_URI).
+        #[arg(long)]
+        uri: Option<String>,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -50,8 +57,12 @@ enum Command {
     /// Load a Rocket.Chat export (mongoexport JSON or mongodump BSON), all or nothing.
     Import {
         /// Directory of per-collection files (e.g. users.json, rocketchat_room.bson.gz), or a
-        /// mongodump database directory.
+        /// mongodump database directory; `-` reads the one collection named by `--collection`
+        /// from standard input (mongoexport's JSON).
         path: PathBuf,
+        /// The collection on standard input (`rocketchat_room`, `users`, `rocketchat__trash`…).
+        #[arg(long)]
+        collection: Option<String>,
         /// Import the valid documents and report the malformed ones instead of stopping.
         #[arg(long)]
         skip_invalid: bool,
@@ -160,17 +171,52 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             eprintln!("token created for {user:?}; it is shown only now");
             Ok(())
         }
-        Command::Import { path, skip_invalid } => import(&settings, &path, skip_invalid),
+        Command::Import {
+            path,
+            collection,
+            skip_invalid,
+        } => import(&settings, &path, collection.as_deref(), skip_invalid),
+        Command::NextExport { uri } => {
+            let watermarks = omnireports_import::watermarks(&mut connect(&settings)?)?;
+            let program = std::env::current_exe()?;
+            let program = program.to_str().unwrap_or("omnireports");
+            let now = chrono::Utc::now();
+            let script =
+                omnireports_import::next_export_script(&watermarks, uri.as_deref(), program, now);
+            print!("{script}");
+            Ok(())
+        }
     }
 }
 
-fn import(settings: &Settings, path: &std::path::Path, skip_invalid: bool) -> Result<(), BoxError> {
-    let options = omnireports_import::Options {
+fn import(
+    settings: &Settings,
+    path: &std::path::Path,
+    collection: Option<&str>,
+    skip_invalid: bool,
+) -> Result<(), BoxError> {
+    let url = settings.database.url.expose_secret();
+    let mut options = omnireports_import::Options {
         skip_invalid,
         progress: true,
     };
-    let summary =
-        omnireports_import::import_url(settings.database.url.expose_secret(), path, options)?;
+    let summary = match (path.to_str(), collection) {
+        (Some("-"), Some(name)) => {
+            let collection = omnireports_import::Collection::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = omnireports_import::COLLECTIONS
+                    .iter()
+                    .map(|c| c.name())
+                    .collect();
+                format!("unknown collection {name:?} (one of {})", names.join(", "))
+            })?;
+            // Standard input has no size to show progress against.
+            options.progress = false;
+            omnireports_import::import_stdin(url, collection, options)?
+        }
+        (Some("-"), None) => return Err("reading standard input (-) needs --collection".into()),
+        (_, Some(_)) => return Err("--collection names what standard input holds: use -".into()),
+        (_, None) => omnireports_import::import_url(url, path, options)?,
+    };
     eprintln!("{summary}");
     Ok(())
 }

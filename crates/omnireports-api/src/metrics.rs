@@ -338,6 +338,7 @@ impl Collector for ImportTotals {
                 ("read", c.read),
                 ("inserted", c.inserted),
                 ("updated", c.updated),
+                ("deleted", c.deleted),
                 ("unchanged", c.unchanged),
                 ("ignored", c.ignored),
                 ("skipped", c.skipped),

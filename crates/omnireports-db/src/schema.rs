@@ -46,6 +46,8 @@ diesel::table! {
         unchanged -> Int8,
         ignored -> Int8,
         skipped -> Int8,
+        deleted -> Int8,
+        watermark -> Nullable<Timestamptz>,
     }
 }
 

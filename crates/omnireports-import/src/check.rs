@@ -36,6 +36,7 @@ pub fn check_bytes(
         collection,
         path: PathBuf::from(format!("{collection}.{extension}")),
         format,
+        stdin: false,
     };
     with_document!(collection, D => check_as::<D>(&file, bytes))
 }

@@ -34,6 +34,10 @@ macro_rules! with_document {
                 type $doc = $crate::map::Room;
                 $body
             }
+            $crate::Collection::Trash => {
+                type $doc = $crate::map::Trashed;
+                $body
+            }
         }
     };
 }
@@ -54,17 +58,22 @@ pub enum Collection {
     UnitMonitors,
     /// `rocketchat_room`: the livechat rooms are the conversations reported on.
     Rooms,
+    /// `rocketchat__trash`: copies of deleted documents; those of the collections above delete
+    /// their rows.
+    Trash,
 }
 
 impl Collection {
-    /// Every collection, in import order (roles before the users that hold them).
-    pub const ALL: [Collection; 6] = [
+    /// Every collection, in import order (roles before the users that hold them; deletions
+    /// last, so that a document both exported and trashed ends deleted).
+    pub const ALL: [Collection; 7] = [
         Collection::Roles,
         Collection::Permissions,
         Collection::Users,
         Collection::Departments,
         Collection::UnitMonitors,
         Collection::Rooms,
+        Collection::Trash,
     ];
 
     /// Its name in MongoDB, which names its file in an export (`users.json`).
@@ -76,6 +85,15 @@ impl Collection {
             Collection::Departments => "rocketchat_livechat_department",
             Collection::UnitMonitors => "rocketchat_livechat_unit_monitors",
             Collection::Rooms => "rocketchat_room",
+            Collection::Trash => "rocketchat__trash",
+        }
+    }
+
+    /// The field that stamps a document's last write: what an increment asks for since.
+    pub const fn stamp_field(self) -> &'static str {
+        match self {
+            Collection::Trash => "_deletedAt",
+            _ => "_updatedAt",
         }
     }
 

@@ -25,6 +25,8 @@ pub fn record(conn: &mut PgConnection, summary: &Summary) -> QueryResult<()> {
                 import_run_collections::unchanged.eq(count(c.unchanged)),
                 import_run_collections::ignored.eq(count(c.ignored)),
                 import_run_collections::skipped.eq(count(c.skipped)),
+                import_run_collections::deleted.eq(count(c.deleted)),
+                import_run_collections::watermark.eq(c.newest),
             )
         })
         .collect();
@@ -32,4 +34,23 @@ pub fn record(conn: &mut PgConnection, summary: &Summary) -> QueryResult<()> {
         .values(&rows)
         .execute(conn)?;
     Ok(())
+}
+
+/// The newest stamp each collection has committed, over every import: where the next
+/// increment starts. Collections never imported with a stamp are absent.
+pub fn watermarks(
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+    use diesel::dsl::max;
+    let rows: Vec<(String, Option<chrono::DateTime<chrono::Utc>>)> = import_run_collections::table
+        .group_by(import_run_collections::collection)
+        .select((
+            import_run_collections::collection,
+            max(import_run_collections::watermark),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(collection, newest)| Some((collection, newest?)))
+        .collect())
 }

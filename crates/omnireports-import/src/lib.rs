@@ -8,6 +8,7 @@ mod copy_text;
 mod decode;
 mod error;
 mod history;
+mod increment;
 mod load;
 mod map;
 mod progress;
@@ -20,6 +21,7 @@ mod totals;
 pub use check::{check_bytes, Checked};
 pub use collection::Collection;
 pub use error::{ImportError, Invalid, Location, Position};
+pub use increment::{next_export_script, OVERLAP};
 pub use summary::{CollectionSummary, Summary, TokenSummary};
 pub use totals::{committed_totals, CollectionTotals, ImportTotals};
 
@@ -33,7 +35,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// The collections omnireports imports, in import order: [`Collection::ALL`].
-pub const COLLECTIONS: [Collection; 6] = Collection::ALL;
+pub const COLLECTIONS: [Collection; 7] = Collection::ALL;
 
 /// Arbitrary key of the advisory lock that makes concurrent imports wait for each other.
 const IMPORT_LOCK: i64 = 0x6f6d_6e69_696d_7074;
@@ -53,6 +55,30 @@ pub fn import_url(url: &str, dir: &Path, options: Options) -> Result<Summary, Im
     let files = source::discover(dir)?;
     let mut conn = PgConnection::establish(url)?;
     run(&mut conn, &files, options)
+}
+
+/// Imports the documents of one `collection` from standard input (JSON Lines or a JSON array,
+/// as `mongoexport` writes them without `--out`) into the database at `url`, in one transaction.
+/// Errors are positioned in `<stdin>`.
+pub fn import_stdin(
+    url: &str,
+    collection: Collection,
+    options: Options,
+) -> Result<Summary, ImportError> {
+    let mut conn = PgConnection::establish(url)?;
+    run(&mut conn, &[CollectionFile::stdin(collection)], options)
+}
+
+/// The newest `_updatedAt` (the trash: `_deletedAt`) each collection has committed, over every
+/// import: where the next increment starts. Collections never imported with a stamp are absent.
+pub fn watermarks(
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<(Collection, chrono::DateTime<chrono::Utc>)>> {
+    let stamps = history::watermarks(conn)?;
+    Ok(stamps
+        .into_iter()
+        .filter_map(|(name, newest)| Some((Collection::from_name(&name)?, newest)))
+        .collect())
 }
 
 /// Imports the export in `dir` over `conn`, in one transaction: everything is imported, or
@@ -116,19 +142,21 @@ fn import_file<D: Mapping>(
     let reading = started.elapsed();
     bar.writing(staged.rows);
     let rebuild = file.collection == Collection::Rooms && aggregates::defer(conn)?;
-    let upserted = D::STAGING.upsert(conn)?;
+    let applied = D::STAGING.apply(conn)?;
     if rebuild {
         aggregates::rebuild(conn)?;
     }
     bar.finish(staged.read);
-    let (inserted, updated) = (upserted.inserted as u64, upserted.updated as u64);
+    let (inserted, updated, deleted) = (applied.inserted, applied.updated, applied.deleted);
     Ok(CollectionSummary {
         collection: file.collection,
         file: Some(file.path.clone()),
         read: staged.read,
         inserted,
         updated,
-        unchanged: staged.rows.saturating_sub(inserted + updated),
+        deleted,
+        newest: staged.newest,
+        unchanged: staged.rows.saturating_sub(inserted + updated + deleted),
         ignored: staged.ignored,
         skipped: staged.skipped,
         skipped_at: staged.skipped_at,

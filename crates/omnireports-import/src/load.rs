@@ -29,6 +29,8 @@ pub struct Staged {
     pub skipped: u64,
     /// The first [`LISTED_SKIPS`] skipped documents.
     pub skipped_at: Vec<Invalid>,
+    /// The newest stamp of the imported documents ([`Mapping::stamp`]).
+    pub newest: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 struct Chunk {
@@ -83,12 +85,19 @@ fn read<D: Mapping>(
             }
         };
         staged.read += 1;
-        let outcome = item
-            .document
-            .and_then(|doc| map::map(&doc, staged.read, &mut rows).map_err(|e| e.to_string()));
+        let outcome = item.document.and_then(|doc| {
+            let mapped = map::map(&doc, staged.read, &mut rows).map_err(|e| e.to_string())?;
+            Ok((mapped, doc.stamp()))
+        });
         match outcome {
-            Ok(Mapped::Row) => staged.rows += 1,
-            Ok(Mapped::Ignored) => staged.ignored += 1,
+            Ok((Mapped::Row, stamp)) => {
+                staged.rows += 1;
+                staged.newest = staged.newest.max(stamp);
+            }
+            Ok((Mapped::Ignored, stamp)) => {
+                staged.ignored += 1;
+                staged.newest = staged.newest.max(stamp);
+            }
             Err(message) => {
                 let invalid = Invalid {
                     location: Location::new(path, item.position),

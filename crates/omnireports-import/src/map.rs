@@ -61,6 +61,19 @@ pub trait Mapping: DeserializeOwned + 'static {
 
     /// Writes the row, `seq` (the document's order in its file) first.
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError>;
+
+    /// When Rocket.Chat last wrote the document (`_updatedAt`; `_deletedAt` in the trash), for
+    /// the next increment's watermark. Read leniently: it is no column, so a document without
+    /// a usable stamp is still imported.
+    fn stamp(&self) -> Option<DateTime<Utc>>;
+}
+
+/// A stamp field's date, if it is one.
+fn stamp(field: &Field<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match field {
+        Field::Is(t) => Some(*t),
+        _ => None,
+    }
 }
 
 /// Maps one document, appending its row to `out`; leaves `out` as it was when it makes none.
@@ -141,6 +154,8 @@ fn ids(ids: &[Id]) -> impl Iterator<Item = Option<&str>> {
 pub struct Role {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     name: Field<String>,
     description: Field<String>,
     scope: Field<String>,
@@ -148,6 +163,10 @@ pub struct Role {
 
 impl Mapping for Role {
     const STAGING: &'static Staging = &staging::IMPORT_ROLES;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
@@ -165,11 +184,17 @@ impl Mapping for Role {
 pub struct Permission {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     roles: Field<List<Id>>,
 }
 
 impl Mapping for Permission {
     const STAGING: &'static Staging = &staging::IMPORT_PERMISSIONS;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
@@ -185,6 +210,8 @@ impl Mapping for Permission {
 pub struct User {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     username: Field<Key>,
     name: Field<String>,
     active: Field<bool>,
@@ -254,6 +281,10 @@ struct LoginTokenEntry {
 
 impl Mapping for User {
     const STAGING: &'static Staging = &staging::IMPORT_USERS;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
@@ -396,6 +427,8 @@ impl LoginTokenEntry {
 pub struct Department {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     name: Field<String>,
     enabled: Field<bool>,
     #[serde(rename = "type")]
@@ -405,6 +438,10 @@ pub struct Department {
 
 impl Mapping for Department {
     const STAGING: &'static Staging = &staging::IMPORT_DEPARTMENTS;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
@@ -423,6 +460,8 @@ impl Mapping for Department {
 pub struct UnitMonitor {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     monitor_id: Field<Id>,
     unit_id: Field<Id>,
     username: Field<String>,
@@ -430,6 +469,10 @@ pub struct UnitMonitor {
 
 impl Mapping for UnitMonitor {
     const STAGING: &'static Staging = &staging::IMPORT_UNIT_MONITORS;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         row.int(seq);
@@ -448,6 +491,8 @@ impl Mapping for UnitMonitor {
 pub struct Room {
     #[serde(rename = "_id")]
     id: Field<Id>,
+    #[serde(rename = "_updatedAt")]
+    updated_at: Field<DateTime<Utc>>,
     t: Field<String>,
     ts: Field<DateTime<Utc>>,
     department_id: Field<Id>,
@@ -485,6 +530,10 @@ struct Metrics {
 
 impl Mapping for Room {
     const STAGING: &'static Staging = &staging::IMPORT_CONVERSATIONS;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.updated_at)
+    }
 
     fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
         if !matches!(&self.t, Field::Is(t) if t == "l") {
@@ -548,6 +597,49 @@ impl Room {
     }
 }
 
+/// `rocketchat__trash`: a deleted document, `__collection__` naming its collection without the
+/// `rocketchat_` prefix. Entries of collections omnireports does not keep are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Trashed {
+    #[serde(rename = "_id")]
+    id: Field<Id>,
+    #[serde(rename = "__collection__")]
+    collection: Field<String>,
+    #[serde(rename = "_deletedAt")]
+    deleted_at: Field<DateTime<Utc>>,
+}
+
+/// The table that keeps the documents of a trashed collection.
+fn trashed_table(collection: &str) -> Option<&'static str> {
+    match collection {
+        "room" => Some("conversations"),
+        "livechat_department" => Some("departments"),
+        "livechat_unit_monitors" => Some("unit_monitors"),
+        "users" => Some("users"),
+        _ => None,
+    }
+}
+
+impl Mapping for Trashed {
+    const STAGING: &'static Staging = &staging::IMPORT_TRASH;
+
+    fn stamp(&self) -> Option<DateTime<Utc>> {
+        stamp(&self.deleted_at)
+    }
+
+    fn write(&self, seq: u64, row: &mut Row<'_>) -> Result<Mapped, FieldError> {
+        let collection = text(self.collection.get("__collection__")?);
+        let Some(table) = collection.and_then(trashed_table) else {
+            return Ok(Mapped::Ignored);
+        };
+        row.int(seq);
+        row.text(&self.id.require("_id")?.0);
+        row.text(table);
+        Ok(Mapped::Row)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,6 +670,9 @@ mod tests {
                     "departmentAncestors": ["a"], "source": {"type": "api", "alias": "a"},
                     "open": true, "onHold": false, "servedBy": {"_id": "u", "username": "u"},
                     "tags": ["t"], "metrics": {"chatDuration": 1}, "closedAt": {"$date": 0}}"#
+            }
+            Collection::Trash => {
+                r#"{"_id": "r", "__collection__": "room", "_deletedAt": {"$date": 0}}"#
             }
         }
     }

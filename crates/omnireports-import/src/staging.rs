@@ -44,9 +44,19 @@ impl Staging {
         (self.copy)(conn, send)
     }
 
-    /// Upserts the staged rows into their table.
-    pub fn upsert(&self, conn: &mut PgConnection) -> Result<Upserted, ImportError> {
-        self.target.upsert(self.name, conn)
+    /// Applies the staged rows to their table: upserts, or the trash's deletes.
+    pub fn apply(&self, conn: &mut PgConnection) -> Result<Applied, ImportError> {
+        match &self.target {
+            Target::Upsert(upsert) => {
+                let upserted = upsert.upsert(self.name, conn)?;
+                Ok(Applied {
+                    inserted: upserted.inserted as u64,
+                    updated: upserted.updated as u64,
+                    deleted: 0,
+                })
+            }
+            Target::Delete => delete_trashed(self.name, conn),
+        }
     }
 }
 
@@ -129,6 +139,12 @@ staging_tables! {
         unit_id: Text = "text NOT NULL",
         username: Nullable<Text> = "text",
     }
+    /// `rocketchat__trash` → deletes from the table `target` names.
+    IMPORT_TRASH = import_trash into Target::Delete, {
+        seq: BigInt = "bigint NOT NULL",
+        id: Text = "text NOT NULL",
+        target: Text = "text NOT NULL",
+    }
     /// `rocketchat_room` (its livechats) → `conversations`.
     IMPORT_CONVERSATIONS = import_conversations into CONVERSATIONS, {
         seq: BigInt = "bigint NOT NULL",
@@ -155,6 +171,34 @@ pub fn create(conn: &mut PgConnection) -> Result<(), ImportError> {
         .context("creating the staging tables")
 }
 
+/// What applying a staging table changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+}
+
+/// Deletes the rows the trash names, table by table. A deleted user's tokens go with it (the
+/// foreign key cascades); the engine's triggers take deleted conversations out of the
+/// aggregates and departments out of the units', as for any other write.
+fn delete_trashed(staging: &str, conn: &mut PgConnection) -> Result<Applied, ImportError> {
+    let mut deleted = 0;
+    for table in TRASHED_TABLES {
+        let sql = format!(
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {staging} WHERE target = '{table}')"
+        );
+        let rows = diesel::sql_query(sql)
+            .execute(conn)
+            .context(format!("deleting the trashed rows of {table}"))?;
+        deleted += rows as u64;
+    }
+    Ok(Applied {
+        deleted,
+        ..Applied::default()
+    })
+}
+
 /// Rows written by an upsert; the staged rows that are neither were already up to date.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
 pub struct Upserted {
@@ -164,9 +208,21 @@ pub struct Upserted {
     pub updated: i64,
 }
 
+/// What a staging table's rows do to the real tables.
+#[derive(Debug)]
+enum Target {
+    /// Each row is upserted into one table.
+    Upsert(Upsert),
+    /// Each row (`id`, `target`) deletes a row of the table named `target`: the trash.
+    Delete,
+}
+
+/// The tables a trash entry can delete from ([`crate::map::Trashed`]).
+const TRASHED_TABLES: [&str; 4] = ["conversations", "departments", "unit_monitors", "users"];
+
 /// A real table fed from a staging table.
 #[derive(Debug)]
-struct Target {
+struct Upsert {
     table: &'static str,
     key: &'static str,
     /// `(column, expression over the staging row)`; the key comes first.
@@ -175,7 +231,7 @@ struct Target {
     keep: &'static [&'static str],
 }
 
-const ROLES: Target = Target {
+const ROLES: Target = Target::Upsert(Upsert {
     table: "roles",
     key: "id",
     columns: &[
@@ -185,16 +241,16 @@ const ROLES: Target = Target {
         ("scope", "COALESCE(scope, 'Users')"),
     ],
     keep: &[],
-};
+});
 
-const PERMISSIONS: Target = Target {
+const PERMISSIONS: Target = Target::Upsert(Upsert {
     table: "permissions",
     key: "id",
     columns: &[("id", "id"), ("roles", "roles")],
     keep: &[],
-};
+});
 
-const USERS: Target = Target {
+const USERS: Target = Target::Upsert(Upsert {
     table: "users",
     key: "id",
     columns: &[
@@ -211,9 +267,9 @@ const USERS: Target = Target {
         ("email_two_factor", "email_two_factor"),
     ],
     keep: &["created_at"],
-};
+});
 
-const DEPARTMENTS: Target = Target {
+const DEPARTMENTS: Target = Target::Upsert(Upsert {
     table: "departments",
     key: "id",
     columns: &[
@@ -224,9 +280,9 @@ const DEPARTMENTS: Target = Target {
         ("ancestors", "ancestors"),
     ],
     keep: &[],
-};
+});
 
-const UNIT_MONITORS: Target = Target {
+const UNIT_MONITORS: Target = Target::Upsert(Upsert {
     table: "unit_monitors",
     key: "id",
     columns: &[
@@ -236,9 +292,9 @@ const UNIT_MONITORS: Target = Target {
         ("username", "username"),
     ],
     keep: &[],
-};
+});
 
-const CONVERSATIONS: Target = Target {
+const CONVERSATIONS: Target = Target::Upsert(Upsert {
     table: "conversations",
     key: "id",
     columns: &[
@@ -257,9 +313,9 @@ const CONVERSATIONS: Target = Target {
         ("closed_at", "closed_at"),
     ],
     keep: &[],
-};
+});
 
-const LOGIN_TOKENS: Target = Target {
+const LOGIN_TOKENS: Upsert = Upsert {
     table: "user_tokens",
     key: "user_id, hashed_token",
     columns: &[
@@ -272,7 +328,7 @@ const LOGIN_TOKENS: Target = Target {
     keep: &[],
 };
 
-impl Target {
+impl Upsert {
     /// One statement: the last staged row of each key is inserted, or updates the existing row
     /// when it differs (an identical row is not rewritten). `xmax = 0` tells inserted rows from
     /// updated ones.

@@ -20,6 +20,11 @@ pub struct CollectionSummary {
     pub inserted: u64,
     /// Rows updated (that differed from their document).
     pub updated: u64,
+    /// Rows deleted (the trash's).
+    pub deleted: u64,
+    /// The newest `_updatedAt` (the trash: `_deletedAt`) of the documents read: the next
+    /// increment asks for what changed since.
+    pub newest: Option<chrono::DateTime<chrono::Utc>>,
     /// Valid documents whose row was already up to date (or repeated an earlier `_id`).
     pub unchanged: u64,
     /// Valid documents that are not for omnireports (rooms other than livechats).
@@ -71,6 +76,8 @@ impl CollectionSummary {
             read: 0,
             inserted: 0,
             updated: 0,
+            deleted: 0,
+            newest: None,
             unchanged: 0,
             ignored: 0,
             skipped: 0,
@@ -100,11 +107,12 @@ impl Summary {
     }
 }
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "collection",
     "read",
     "inserted",
     "updated",
+    "deleted",
     "unchanged",
     "ignored",
     "skipped",
@@ -125,6 +133,7 @@ impl fmt::Display for Summary {
                 c.read,
                 c.inserted,
                 c.updated,
+                c.deleted,
                 c.unchanged,
                 c.ignored,
                 c.skipped,
@@ -137,16 +146,9 @@ impl fmt::Display for Summary {
             writeln!(f)?;
         }
         let t = &self.tokens;
-        let counts = [t.read, t.inserted, t.updated, t.unchanged, 0, 0];
+        let counts = [t.read, t.inserted, t.updated, t.deleted, t.unchanged, 0, 0];
         write_row(f, "  users: login tokens", &counts, false)?;
         writeln!(f)?;
-        if t.deleted > 0 {
-            writeln!(
-                f,
-                "{} login token(s) removed: no longer in the export",
-                t.deleted
-            )?;
-        }
         if self.roles_created > 0 {
             writeln!(
                 f,

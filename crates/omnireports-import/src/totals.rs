@@ -32,6 +32,9 @@ pub struct CollectionTotals {
     /// Rows updated.
     #[diesel(sql_type = BigInt)]
     pub updated: i64,
+    /// Rows deleted (by the trash).
+    #[diesel(sql_type = BigInt)]
+    pub deleted: i64,
     /// Documents identical to their row.
     #[diesel(sql_type = BigInt)]
     pub unchanged: i64,
@@ -53,7 +56,8 @@ pub fn committed_totals(conn: &mut PgConnection) -> QueryResult<ImportTotals> {
         .get_result(conn)?;
     let collections = diesel::sql_query(
         "SELECT collection, sum(read)::int8 AS read, sum(inserted)::int8 AS inserted, \
-         sum(updated)::int8 AS updated, sum(unchanged)::int8 AS unchanged, \
+         sum(updated)::int8 AS updated, sum(deleted)::int8 AS deleted, \
+         sum(unchanged)::int8 AS unchanged, \
          sum(ignored)::int8 AS ignored, sum(skipped)::int8 AS skipped \
          FROM import_run_collections GROUP BY collection ORDER BY collection",
     )

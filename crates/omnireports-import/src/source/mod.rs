@@ -36,12 +36,28 @@ pub enum Format {
     Bson,
 }
 
-/// One collection's file in an export directory.
+/// One collection's file in an export directory, or its documents on standard input.
 #[derive(Debug, Clone)]
 pub struct CollectionFile {
     pub collection: Collection,
+    /// Its path; `<stdin>` names standard input in messages.
     pub path: PathBuf,
     pub format: Format,
+    /// Read from standard input instead of `path` (`omnireports import --collection C -`).
+    pub stdin: bool,
+}
+
+impl CollectionFile {
+    /// The documents of `collection` on standard input, as mongoexport writes them (JSON Lines
+    /// or a JSON array, gzip'd or not).
+    pub fn stdin(collection: Collection) -> Self {
+        Self {
+            collection,
+            path: PathBuf::from("<stdin>"),
+            format: Format::Json,
+            stdin: true,
+        }
+    }
 }
 
 /// Finds the file of each known collection in `dir`; other files are ignored.
@@ -96,6 +112,7 @@ fn classify(path: &Path) -> Option<CollectionFile> {
         collection,
         path: path.to_owned(),
         format,
+        stdin: false,
     })
 }
 
@@ -159,11 +176,11 @@ impl<T: DeserializeOwned> Documents<T> {
             path: file.path.clone(),
             source,
         };
-        let raw = Counting {
-            inner: File::open(&file.path).map_err(io_error)?,
-            consumed,
+        let inner: Box<dyn Read + Send> = match file.stdin {
+            true => Box::new(io::stdin()),
+            false => Box::new(File::open(&file.path).map_err(io_error)?),
         };
-        let raw = BufReader::with_capacity(READ_BUFFER, raw);
+        let raw = BufReader::with_capacity(READ_BUFFER, Counting { inner, consumed });
         Self::from_reader(raw, file).map_err(io_error)
     }
 
