@@ -7,11 +7,11 @@ use omnireports_import::{import_url, Options};
 use serde_json::json;
 use std::path::Path;
 
-const DAY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-11T00:00:00.000Z";
+pub(crate) const DAY: &str = "start=2026-01-10T00:00:00.000Z&end=2026-01-11T00:00:00.000Z";
 
 /// A mongoexport directory: relaxed Extended JSON, one document per line; two rooms use the
 /// canonical and the legacy date forms, as an export merged from several tools might.
-fn export(dir: &Path, r3_department: &str) {
+pub(crate) fn export(dir: &Path, r3_department: &str) {
     let yesterday = (Utc::now() - Duration::days(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ");
     let manager_token = omnireports_auth::hash_token("manager-token");
     let monitor_token = omnireports_auth::hash_token("monitor-token");
@@ -59,7 +59,7 @@ fn export(dir: &Path, r3_department: &str) {
     }
 }
 
-fn imported_user(id: &str, token: &str) -> Credentials {
+pub(crate) fn imported_user(id: &str, token: &str) -> Credentials {
     Credentials {
         user_id: id.into(),
         token: token.into(),

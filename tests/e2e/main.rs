@@ -12,6 +12,7 @@ mod every_report;
 mod far_dates;
 mod hostile;
 mod import;
+mod increments;
 mod operations;
 mod rate_limit;
 mod rocketchat;

@@ -163,3 +163,73 @@ fn passwords_are_read_from_standard_input_never_from_the_command_line() {
         .unwrap();
     assert_eq!(users, 1);
 }
+
+#[test]
+fn next_export_on_an_empty_database_exports_every_collection_whole() {
+    let db = TestDatabase::new();
+    let script = stdout(&omnireports(
+        &db,
+        &["next-export", "--uri", "mongodb://rc:27017/rocketchat"],
+    ));
+    let pipes: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("mongoexport"))
+        .collect();
+    assert_eq!(
+        pipes.len(),
+        omnireports_import::COLLECTIONS.len(),
+        "{script}"
+    );
+    for (pipe, collection) in pipes.iter().zip(omnireports_import::COLLECTIONS) {
+        let name = collection.name();
+        assert!(pipe.contains(&format!("--collection {name} ")), "{pipe}");
+        assert!(
+            pipe.ends_with(&format!("import --collection {name} -")),
+            "{pipe}"
+        );
+        assert!(!pipe.contains("$gte"), "nothing imported yet: {pipe}");
+    }
+    assert!(
+        pipes.last().unwrap().contains("rocketchat__trash"),
+        "deletions last"
+    );
+}
+
+#[test]
+fn standard_input_imports_one_collection_and_moves_its_watermark() {
+    let db = TestDatabase::new();
+    let rooms = concat!(
+        r#"{"_id":"r1","t":"l","ts":{"$date":"2026-11-01T10:00:00Z"},"_updatedAt":{"$date":"2026-12-01T10:00:00.250Z"}}"#,
+        "\n",
+        r#"{"_id":"r2","t":"l","ts":{"$date":"2026-11-01T11:00:00Z"},"_updatedAt":{"$date":"2026-12-01T09:00:00Z"}}"#,
+        "\n",
+    );
+    let import = ["import", "--collection", "rocketchat_room", "-"];
+    stdout(&omnireports_with_input(&db, &import, rooms));
+    let script = stdout(&omnireports(&db, &["next-export", "--uri", "m"]));
+    let rooms_line = script
+        .lines()
+        .find(|l| l.contains("--collection rocketchat_room "))
+        .unwrap();
+    // The newest stamp less the minute of overlap.
+    assert!(
+        rooms_line.contains(r#"'{"_updatedAt":{"$gte":{"$date":"2026-12-01T09:59:00.250Z"}}}'"#),
+        "{rooms_line}"
+    );
+    let others = script.lines().filter(|l| l.contains("$gte")).count();
+    assert_eq!(others, 1, "only rooms have a watermark: {script}");
+
+    // A bad document is positioned in <stdin>, and nothing of the input is imported.
+    let bad = format!(
+        "{}\n{{\"_id\":\"r3\",\"t\":\"l\"}}\n",
+        rooms.lines().next().unwrap()
+    );
+    let output = omnireports_with_input(&db, &import, &bad);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("<stdin>:2: ts: missing"), "{message}");
+    let missing = omnireports_with_input(&db, &["import", "-"], "");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("needs --collection"));
+    let unknown = omnireports_with_input(&db, &["import", "--collection", "nope", "-"], "");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown collection \"nope\""));
+}
