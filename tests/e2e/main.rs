@@ -18,3 +18,4 @@ mod rate_limit;
 mod rocketchat;
 mod scripts;
 mod sign_in;
+mod vouching;

@@ -33,3 +33,24 @@ pub(crate) fn count_call(
         .check(ip, route, Utc::now().timestamp_millis())
         .map_err(ApiError::RateLimited)
 }
+
+/// Whether the Rocket.Chat of `auth.rocketchat_url` vouches for a pair omnireports does not
+/// know; if it does, the user and the token are now known here.
+pub(crate) async fn vouched(
+    state: &AppState,
+    user_id: &str,
+    token: &str,
+) -> Result<bool, ApiError> {
+    let Some(rocketchat) = &state.rocketchat else {
+        return Ok(false);
+    };
+    let Some(user) = rocketchat.vouch(user_id, token).await? else {
+        return Ok(false);
+    };
+    let token = token.to_owned();
+    state
+        .auth_db
+        .run(move |conn| omnireports_auth::remote::remember(conn, &user, &token, Utc::now()))
+        .await?;
+    Ok(true)
+}

@@ -14,6 +14,7 @@ mod password_checks;
 mod rate_limit;
 mod report_cache;
 mod report_route;
+mod rocketchat;
 pub mod session;
 pub mod settings;
 pub mod telemetry;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub fold_every: Option<std::time::Duration>,
     /// Where logins' bcrypt checks run.
     pub password_checks: password_checks::PasswordChecks,
+    /// The Rocket.Chat asked about unknown credentials (`auth.rocketchat_url`), if any.
+    pub rocketchat: Option<rocketchat::RocketChat>,
 }
 
 impl AppState {
@@ -99,6 +102,10 @@ impl AppState {
                 Some(_) => 0,
                 None => settings.cache.max_bytes,
             }),
+            rocketchat: rocketchat::RocketChat::new(
+                &settings.auth.rocketchat_url,
+                std::time::Duration::from_millis(settings.auth.rocketchat_timeout_ms),
+            ),
             password_checks: password_checks::PasswordChecks::new(
                 settings.auth.password_checks,
                 std::time::Duration::from_millis(database.pool.acquire_timeout_ms),

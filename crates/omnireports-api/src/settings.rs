@@ -70,9 +70,14 @@ pub struct DatabaseSettings {
     pub blocking_threads: usize,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
     pub login_expiration_days: u32,
+    /// A Rocket.Chat to ask (`GET /api/v1/me`) about credential pairs omnireports does not
+    /// know; empty = never ask.
+    pub rocketchat_url: String,
+    /// How long that answer may take before the request gets a 503.
+    pub rocketchat_timeout_ms: u64,
     /// Most bcrypt checks running at once (0 = half the cores, at least one): logins then
     /// never take every core from the reports.
     pub password_checks: usize,
@@ -162,6 +167,13 @@ impl Settings {
             let message =
                 format!("cors.allowed_origins: {origin:?} is not `*` or scheme://host[:port]");
             return invalid(&message);
+        }
+        let url = &self.auth.rocketchat_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return invalid("auth.rocketchat_url must be empty or an http:// or https:// URL");
+        }
+        if !url.is_empty() && self.auth.rocketchat_timeout_ms == 0 {
+            return invalid("auth.rocketchat_timeout_ms must be positive");
         }
         if self.auth.login_expiration_days == 0 {
             return invalid("auth.login_expiration_days must be at least 1");

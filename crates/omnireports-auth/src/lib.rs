@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 pub mod admin;
 pub mod login;
 mod profile;
+pub mod remote;
 
 pub use profile::{profile, Profile};
 
