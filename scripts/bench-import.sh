@@ -9,7 +9,9 @@
 # cluster, loads the CSV with `psql \copy` into a plain table (no index, no trigger), then
 # imports the JSON with the release `omnireports import` into a migrated database. Prints
 # rooms/s for both, their ratio, the importer's peak RSS (GNU time), the import's phases and the
-# time of the aggregate rebuild alone.
+# time of the aggregate rebuild alone. Then an increment on the imported database: 1% of the
+# rooms changed (moved to another department) and 1,000 of them in the trash, against the
+# first import's time, with the reports checked exact afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,3 +92,32 @@ awk -v i="$import_rate" -v c="$copy_rate" 'BEGIN { printf "  ratio import / COPY
 awk -v k="$rss_kb" 'BEGIN { printf "  importer peak RSS:                   %8.1f MB (goal: at most 200 MB)\n", k / 1024 }'
 printf '  import phases: read + COPY %.1f s, upsert + aggregates %.1f s\n' "$read_s" "$write_s"
 printf '  aggregate rebuild alone:             %8.1f s\n' "$rebuild_s"
+
+# An increment: 1% of the rooms moved to another department, and 1,000 rooms deleted (the
+# trash's entries, as mongoexport writes them), in one import on the imported database.
+changed=$(( rooms / 100 ))
+trashed=$(( rooms < 100000 ? rooms / 100 : 1000 ))
+mkdir "$work/increment"
+head -n "$changed" "$work/export/rocketchat_room.json" |
+  sed -E 's/"departmentId":"dep([0-9]+)"/"departmentId":"dep\1x"/' > "$work/increment/rocketchat_room.json"
+tail -n "$trashed" "$work/export/rocketchat_room.json" |
+  sed -E 's/^\{"_id":"([^"]+)".*/{"_id":"\1","__collection__":"room","_deletedAt":{"$date":"2026-12-01T00:00:00.000Z"}}/' \
+  > "$work/increment/rocketchat__trash.json"
+start=$(now)
+DATABASE_URL=$import_url /usr/bin/time -f '%M' -o "$work/rss-increment" "$bin" import "$work/increment" \
+  2> >(tee "$work/summary-increment" >&2)
+increment_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+increment_rss_kb=$(tail -n 1 "$work/rss-increment")
+# Exact afterwards: the folded aggregates against a plain GROUP BY over the rows.
+psql "$import_url" -qAtc 'SELECT engine.fold_changes(1000000000)' >/dev/null
+left=$(psql "$import_url" -tAc 'SELECT count(*) FROM conversations')
+[[ $left -eq $(( rooms - trashed )) ]] || { echo "bench-import: $left rooms left, not $(( rooms - trashed ))" >&2; exit 1; }
+mismatch=$(psql "$import_url" -tAc "
+  WITH raw AS (SELECT department_id, count(*) AS n FROM conversations GROUP BY 1),
+       agg AS (SELECT department_id, sum(n)::bigint AS n FROM agg_department WHERE level = 2 GROUP BY 1 HAVING sum(n) <> 0)
+  SELECT count(*) FROM raw FULL JOIN agg USING (department_id) WHERE raw.n IS DISTINCT FROM agg.n")
+[[ $mismatch -eq 0 ]] || { echo "bench-import: $mismatch departments' aggregates differ from their rows" >&2; exit 1; }
+printf '  increment (%s changed, %s trashed):  %8.2f s  %.3f of the first import (goal: at most 0.05), peak RSS %.1f MB\n' \
+  "$changed" "$trashed" "$increment_s" "$(awk -v a="$increment_s" -v b="$import_s" 'BEGIN { print a / b }')" \
+  "$(awk -v k="$increment_rss_kb" 'BEGIN { print k / 1024 }')"
+
