@@ -685,7 +685,9 @@ CREATE TABLE public.import_run_collections (
     updated bigint NOT NULL,
     unchanged bigint NOT NULL,
     ignored bigint NOT NULL,
-    skipped bigint NOT NULL
+    skipped bigint NOT NULL,
+    deleted bigint DEFAULT 0 NOT NULL,
+    watermark timestamp with time zone
 );
 
 
