@@ -23,7 +23,8 @@ bin=$TARGET_DIR/debug/omnireports
 sandbox_cluster browser
 sandbox_demo "$bin"
 sandbox_serve "$bin"
-export OMNIREPORTS_URL=$SANDBOX_URL DEMO_MANAGER_ID DEMO_MANAGER_TOKEN
+export OMNIREPORTS_URL=$SANDBOX_URL DEMO_PASSWORD DEMO_MANAGER_USERNAME DEMO_MANAGER_ID \
+  DEMO_MANAGER_TOKEN DEMO_LEAD_USERNAME DEMO_LEAD_ID DEMO_LEAD_TOTP_SECRET
 
 status=0
 (cd tests/browser && node --test dashboard.test.mjs) || status=$?

@@ -4,7 +4,7 @@
 use crate::util::TestApp;
 
 #[test]
-fn root_serves_the_dashboard_page_with_the_sign_in_form() {
+fn root_serves_the_dashboard_page_with_the_sign_in_forms() {
     let app = TestApp::new();
     let response = app.get("/", None);
     assert_eq!(response.status, 200);
@@ -13,7 +13,13 @@ fn root_serves_the_dashboard_page_with_the_sign_in_form() {
         Some("text/html; charset=utf-8")
     );
     for part in [
-        r#"<form id="sign-in""#,
+        r#"<section id="sign-in""#,
+        r#"<form id="password-sign-in""#,
+        r#"id="username""#,
+        r#"id="password""#,
+        r#"id="code""#,
+        r#"<summary>Use a personal access token</summary>"#,
+        r#"<form id="token-sign-in""#,
         r#"id="user-id""#,
         r#"id="token""#,
         r#"role="alert""#,

@@ -1,7 +1,10 @@
-// The dashboard: signs in with a user id and token (kept in sessionStorage), asks the five
-// reports for the chosen period and draws each as a bar chart with its numbers in a table.
+// The dashboard: signs in with username and password through /api/v1/login (or with a pasted
+// user id and token), keeps the credentials in sessionStorage, asks the five reports for the
+// chosen period and draws each as a bar chart with its numbers in a table.
 'use strict';
 
+const LOGIN_PATH = '/api/v1/login';
+const LOGOUT_PATH = '/api/v1/logout';
 const REPORTS_PATH = '/api/v1/livechat/analytics/dashboards';
 const REPORTS = [
   'conversations-by-department',
@@ -35,10 +38,19 @@ function storedCredentials() {
   }
 }
 
+// `fromLogin`: the token was made by this page's sign-in, so signing out may revoke it.
+function keepCredentials({ userId, token, fromLogin }) {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId, token, fromLogin }));
+  showErrors([]);
+  showDashboard();
+  load();
+}
+
 function forgetCredentials() {
   sessionStorage.removeItem(STORAGE_KEY);
   generation += 1;
-  $('token').value = '';
+  for (const id of ['password', 'code', 'token']) $(id).value = '';
+  hideCode();
   clearReports();
   showSignIn();
 }
@@ -66,6 +78,95 @@ function showDashboard() {
   $('sign-in').hidden = true;
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
+}
+
+// --- Signing in with a password, as Rocket.Chat clients do --------------------------------------
+
+async function signInWithPassword() {
+  const body = { user: $('username').value.trim(), password: $('password').value };
+  if (!$('code-field').hidden) body.code = $('code').value.trim();
+  const button = $('password-sign-in').querySelector('button[type="submit"]');
+  // Every attempt counts against the login rate limit: no second one while one is on its way.
+  button.disabled = true;
+  let response;
+  let answer;
+  try {
+    response = await fetch(LOGIN_PATH, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    });
+    answer = await response.json().catch(() => null);
+  } catch {
+    showErrors(['The server cannot be reached.']);
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  const data = response.ok && answer && answer.success === true ? answer.data : null;
+  if (data && typeof data.userId === 'string' && typeof data.authToken === 'string') {
+    $('password').value = '';
+    $('code').value = '';
+    hideCode();
+    keepCredentials({ userId: data.userId, token: data.authToken, fromLogin: true });
+    return;
+  }
+  loginFailed(response.status, answer);
+}
+
+function loginFailed(status, body) {
+  const error = body && typeof body.error === 'string' ? body.error : '';
+  const message = body && typeof body.message === 'string' ? body.message : '';
+  if (error === 'totp-required' || error === 'totp-invalid') {
+    const method = body.details && body.details.method;
+    if (method === 'email') {
+      // The page cannot ask for a mailed code; the API accepts a personal access token instead.
+      hideCode();
+      $('token-sign-in-details').open = true;
+      showErrors([
+        'This user gets two-factor codes by email, which this page cannot ask for: ' +
+          'sign in with a personal access token instead.',
+      ]);
+      return;
+    }
+    askCode(error === 'totp-invalid');
+    showErrors(error === 'totp-invalid' ? [message || 'TOTP Invalid'] : []);
+    return;
+  }
+  hideCode();
+  // 401 bodies carry a `message` ("Unauthorized"); 429 and 400 bodies only an `error`.
+  showErrors([message || error || `HTTP ${status}`]);
+}
+
+// The code input is disabled while hidden, so the form's `required` skips it until asked.
+function askCode(again) {
+  $('code-field').hidden = false;
+  const code = $('code');
+  code.disabled = false;
+  if (again) code.select();
+  else code.value = '';
+  code.focus();
+}
+
+function hideCode() {
+  $('code-field').hidden = true;
+  $('code').disabled = true;
+}
+
+// Revokes a token this page's sign-in made. The page has forgotten it already, so a failure
+// changes nothing here; keepalive lets the call finish when the tab is closed right after.
+function logOut(credentials) {
+  try {
+    fetch(LOGOUT_PATH, {
+      method: 'POST',
+      headers: authHeaders(credentials),
+      cache: 'no-store',
+      keepalive: true,
+    }).catch(() => {});
+  } catch {
+    // Headers a login never returns (not Latin-1): nothing to revoke.
+  }
 }
 
 // --- Periods: whole local days, as Rocket.Chat's UI sends them ---------------------------------
@@ -262,19 +363,28 @@ function chartConfig() {
 
 // --- Wiring ------------------------------------------------------------------------------------
 
-$('sign-in').addEventListener('submit', (event) => {
+$('password-sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  signInWithPassword();
+});
+
+// A code belongs to the account it was asked for.
+for (const id of ['username', 'password']) $(id).addEventListener('input', hideCode);
+
+$('token-sign-in').addEventListener('submit', (event) => {
   event.preventDefault();
   const userId = $('user-id').value.trim();
   const token = $('token').value.trim();
-  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId, token }));
-  showDashboard();
-  load();
+  keepCredentials({ userId, token, fromLogin: false });
 });
 
+// A pasted token is not revoked: it may be a personal access token that other tools use.
 $('sign-out').addEventListener('click', (event) => {
   event.preventDefault();
+  const credentials = storedCredentials();
   showErrors([]);
   forgetCredentials();
+  if (credentials && credentials.fromLogin) logOut(credentials);
 });
 
 $('period').addEventListener('change', onPeriodChange);
