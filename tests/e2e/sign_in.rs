@@ -37,6 +37,16 @@ fn user_with_password(app: &TestApp, username: &str) -> String {
     user.user_id
 }
 
+/// Turns on two-factor by app for the user; its base32 secret.
+fn with_authenticator(app: &TestApp, id: &str) -> &'static str {
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    diesel::update(users::table.find(id))
+        .set(users::totp_secret.eq(secret))
+        .execute(&mut app.conn())
+        .unwrap();
+    secret
+}
+
 fn login(app: &TestApp, body: Value) -> Response {
     app.post(LOGIN, &body.to_string(), &[])
 }
@@ -112,11 +122,7 @@ fn every_body_form_signs_in_and_its_token_reads_reports() {
 fn the_login_answer_and_me_show_the_user_and_nothing_secret() {
     let app = app();
     let id = user_with_password(&app, "mia");
-    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    diesel::update(users::table.find(&id))
-        .set(users::totp_secret.eq(secret))
-        .execute(&mut app.conn())
-        .unwrap();
+    let secret = with_authenticator(&app, &id);
     let body = json!({"user": "mia", "password": PASSWORD, "code": totp_code(secret, Utc::now())});
     let response = login(&app, body);
     let credentials = signed_in(&response);
@@ -199,11 +205,7 @@ fn an_inactive_user_is_told_so_only_with_the_right_password() {
 fn two_factor_users_need_a_current_code_in_the_body_or_the_header() {
     let app = app();
     let id = user_with_password(&app, "mia");
-    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    diesel::update(users::table.find(&id))
-        .set(users::totp_secret.eq(secret))
-        .execute(&mut app.conn())
-        .unwrap();
+    let secret = with_authenticator(&app, &id);
     let required = r#"{"success":false,"error":"totp-required","status":"error","details":{"method":"totp","availableMethods":["totp"]},"message":"TOTP Required"}"#;
     let invalid = r#"{"success":false,"error":"totp-invalid","status":"error","details":{"method":"totp","availableMethods":["totp"]},"message":"TOTP Invalid"}"#;
     let password = |code: Option<&str>| match code {
