@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 const REMEMBER_REFUSED: Duration = Duration::from_secs(30);
 /// Most refused pairs remembered; beyond, the oldest are forgotten (memory stays bounded).
 const REFUSED_CAPACITY: usize = 10_000;
-/// Most questions in flight at once; more wait, at most the timeout, then get a 503.
+/// Most questions in flight at once; more wait for a turn within the same timeout.
 const IN_FLIGHT: usize = 8;
 
 #[derive(Debug)]
@@ -53,21 +53,25 @@ impl RocketChat {
                 return Ok(None);
             }
         }
-        let permit = tokio::time::timeout(self.timeout, self.in_flight.clone().acquire_owned())
-            .await
-            .map_err(|_| ApiError::unavailable("too many questions to Rocket.Chat in flight"))?
-            .map_err(ApiError::internal)?;
         let request = self
             .agent
             .get(&self.me_url)
             .set("X-User-Id", user_id)
             .set("X-Auth-Token", token);
-        let answer = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            read(request.call())
-        })
-        .await
-        .map_err(ApiError::internal)??;
+        let in_flight = self.in_flight.clone();
+        let ask = async move {
+            let permit = in_flight.acquire_owned().await.map_err(ApiError::internal)?;
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                read(request.call())
+            })
+            .await
+            .map_err(ApiError::internal)?
+        };
+        // Waiting for a turn counts: the whole question takes at most the timeout.
+        let answer = tokio::time::timeout(self.timeout, ask)
+            .await
+            .map_err(|_| ApiError::unavailable("Rocket.Chat's /me did not answer in time"))??;
         match answer {
             Some(user) if user.id == user_id => Ok(Some(user)),
             _ => {
