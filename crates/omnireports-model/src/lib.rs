@@ -77,3 +77,43 @@ pub struct ReportRequest {
     /// The livechat-monitor restriction of the caller.
     pub restriction: Restriction,
 }
+
+/// The calendar period of one bucket of a time series, in the series' time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Interval {
+    /// A local clock hour.
+    Hour,
+    /// A local calendar day (23 or 25 hours across a DST change).
+    Day,
+    /// An ISO 8601 week, Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+}
+
+impl Interval {
+    /// Every interval, finest first.
+    pub const ALL: [Interval; 4] = [
+        Interval::Hour,
+        Interval::Day,
+        Interval::Week,
+        Interval::Month,
+    ];
+
+    /// Its name in the query string and the answers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interval::Hour => "hour",
+            Interval::Day => "day",
+            Interval::Week => "week",
+            Interval::Month => "month",
+        }
+    }
+
+    /// The interval named `name` (exactly, lower case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|interval| interval.name() == name)
+    }
+}

@@ -27,6 +27,9 @@ pub enum SchemaError {
     /// A parameter that qs reads as an array or an object (`start[]=…`, `start=a&start=b`).
     #[error("must be string")]
     NotString,
+    /// On an omnireports extension route: a parameter the route does not take, by its name.
+    #[error("The \"{0}\" query parameter is not allowed.")]
+    NotAllowed(String),
 }
 
 /// The properties the schema declares.
@@ -68,6 +71,46 @@ impl Param {
     fn string(&self) -> Result<String, SchemaError> {
         self.value.clone().ok_or(SchemaError::NotString)
     }
+}
+
+/// The parameters of an omnireports extension route after its schema: Rocket.Chat's three, then
+/// each of the route's own parameters in the order asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionQuery {
+    /// `start`, `end` and `sort`, checked as on Rocket.Chat's routes.
+    pub report: ReportQuery,
+    /// Per extra parameter: `None` when absent, `Some(None)` when qs reads it as an array or an
+    /// object, else its value.
+    pub extra: Vec<Option<Option<String>>>,
+}
+
+/// The schema of an extension route (`/api/omnireports/v1/…`): [`parse_query`]'s checks in its
+/// order, except that `extra` are allowed too, and a parameter that is none of them fails as
+/// [`SchemaError::NotAllowed`], by name. Rocket.Chat's routes keep [`parse_query`] itself.
+pub fn parse_extension_query(
+    query_string: &str,
+    extra: &[&str],
+) -> Result<ExtensionQuery, SchemaError> {
+    let params = parse_params(query_string);
+    let find = |name: &str| params.iter().find(|param| param.name == name);
+    let start = find("start").ok_or(SchemaError::MissingStart)?;
+    let end = find("end").ok_or(SchemaError::MissingEnd)?;
+    if let Some(unknown) = params.iter().find(|param| {
+        !PROPERTIES.contains(&param.name.as_str()) && !extra.contains(&param.name.as_str())
+    }) {
+        return Err(SchemaError::NotAllowed(unknown.name.clone()));
+    }
+    Ok(ExtensionQuery {
+        report: ReportQuery {
+            start: start.string()?,
+            end: end.string()?,
+            sort: find("sort").map(Param::string).transpose()?,
+        },
+        extra: extra
+            .iter()
+            .map(|name| find(name).map(|param| param.value.clone()))
+            .collect(),
+    })
 }
 
 /// The top-level properties qs makes of `query`, in first-seen order.
@@ -444,6 +487,29 @@ mod tests {
     #[test]
     fn the_value_is_split_at_the_first_equals() {
         assert_eq!(parse_query("start=a=b&end=c"), Ok(query("a=b", "c", None)));
+    }
+
+    #[test]
+    fn an_extension_route_names_a_parameter_it_does_not_take() {
+        assert_eq!(
+            parse_extension_query("start=a&end=b&interval=day&foo[x]=1", &["interval"]),
+            Err(SchemaError::NotAllowed("foo".into()))
+        );
+        assert_eq!(
+            parse_extension_query("end=b&foo=1", &["interval"]),
+            Err(SchemaError::MissingStart)
+        );
+    }
+
+    #[test]
+    fn an_extension_route_reads_its_own_parameters() {
+        let parsed = parse_extension_query(
+            "start=a&end=b&timezone=x&interval[]=d",
+            &["interval", "timezone", "other"],
+        )
+        .unwrap();
+        assert_eq!(parsed.report, query("a", "b", None));
+        assert_eq!(parsed.extra, vec![Some(None), Some(Some("x".into())), None]);
     }
 
     #[test]

@@ -224,3 +224,74 @@ fn the_configured_zone_reads_dates_without_an_offset() {
     assert_eq!(validated.range.start, instant("2023-12-31T23:00:00Z"));
     assert_eq!(validated.range.end, instant("2024-01-01T23:00:00Z"));
 }
+
+fn extension_error(query: &str, takes_interval: bool) -> String {
+    let error = validate_extension(query, Tz::UTC, true, takes_interval).unwrap_err();
+    ApiError::from(error).body().error
+}
+
+#[test]
+fn an_extension_route_names_each_bad_parameter() {
+    let rows = [
+        ("start=a&end=b&foo=1", "The \"foo\" query parameter is not allowed. [invalid-params]"),
+        (
+            "start=a&end=b&interval=day",
+            "The \"interval\" query parameter is not allowed. [invalid-params]",
+        ),
+        ("end=b", "must have required property 'start' [invalid-params]"),
+        (
+            "start=a&end=b&timezone=Mars/Olympus",
+            "The \"timezone\" query parameter must be an IANA time zone name, such as Europe/Berlin. [invalid-params]",
+        ),
+        (
+            "start=a&end=b&timezone=europe/berlin",
+            "The \"timezone\" query parameter must be an IANA time zone name, such as Europe/Berlin. [invalid-params]",
+        ),
+        (
+            "start=a&end=b&timezone[]=UTC",
+            "The \"timezone\" query parameter must be an IANA time zone name, such as Europe/Berlin. [invalid-params]",
+        ),
+        ("start=a&end=b&sort=1", "Invalid sort parameter provided: \"1\" [error-invalid-sort]"),
+        ("start=a&end=b", "The \"start\" query parameter must be a valid date."),
+    ];
+    for (query, expected) in rows {
+        assert_eq!(extension_error(query, false), expected, "{query}");
+    }
+    for query in [
+        "start=a&end=b&interval=year",
+        "start=a&end=b&interval=Day",
+        "start=a&end=b&interval=day&interval=day",
+    ] {
+        assert_eq!(
+            extension_error(query, true),
+            "The \"interval\" query parameter must be one of hour, day, week, month. [invalid-params]",
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn an_extension_route_reads_dates_in_the_requested_zone() {
+    let ok = validate_extension(
+        "start=2025-03-30&end=2025-03-31&timezone=Asia/Kathmandu&interval=week",
+        Tz::UTC,
+        true,
+        true,
+    )
+    .unwrap();
+    assert_eq!(ok.timezone, Tz::Asia__Kathmandu);
+    assert_eq!(ok.interval, Interval::Week);
+    assert_eq!(ok.range.start, instant("2025-03-29T18:15:00Z"));
+    let default = validate_extension(
+        "start=2025-03-30&end=2025-03-31",
+        Tz::Europe__Berlin,
+        false,
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        (default.timezone, default.interval),
+        (Tz::Europe__Berlin, Interval::Day)
+    );
+    assert_eq!(default.range.start, instant("2025-03-29T23:00:00Z"));
+}
