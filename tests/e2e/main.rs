@@ -18,4 +18,5 @@ mod rate_limit;
 mod rocketchat;
 mod scripts;
 mod sign_in;
+mod trends;
 mod vouching;

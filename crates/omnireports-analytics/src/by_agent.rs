@@ -17,6 +17,10 @@ impl Report for ConversationsByAgent {
         "conversations-by-agent"
     }
 
+    fn column(&self) -> &'static str {
+        "Agents"
+    }
+
     fn reads_sort(&self) -> bool {
         true
     }

@@ -17,6 +17,10 @@ impl Report for ConversationsByDepartment {
         "conversations-by-department"
     }
 
+    fn column(&self) -> &'static str {
+        "Departments"
+    }
+
     fn reads_sort(&self) -> bool {
         true
     }

@@ -19,6 +19,10 @@ impl Report for ConversationsBySource {
         "conversations-by-source"
     }
 
+    fn column(&self) -> &'static str {
+        "Channel"
+    }
+
     fn reads_sort(&self) -> bool {
         false
     }

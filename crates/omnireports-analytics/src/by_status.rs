@@ -19,6 +19,10 @@ impl Report for ConversationsByStatus {
         "conversations-by-status"
     }
 
+    fn column(&self) -> &'static str {
+        "Status"
+    }
+
     fn reads_sort(&self) -> bool {
         false
     }

@@ -36,6 +36,10 @@ impl Report for ConversationsByTags {
         "conversations-by-tags"
     }
 
+    fn column(&self) -> &'static str {
+        "Tags"
+    }
+
     fn reads_sort(&self) -> bool {
         true
     }

@@ -49,6 +49,10 @@ impl Report for ConversationsBySourceType {
         format!("/api/omnireports/v1/examples/{}", self.name())
     }
 
+    fn column(&self) -> &'static str {
+        "Source type"
+    }
+
     fn reads_sort(&self) -> bool {
         true
     }

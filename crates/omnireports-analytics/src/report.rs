@@ -1,7 +1,7 @@
 use crate::sort::SortField;
 use diesel::{PgConnection, QueryResult};
 use omnireports_db::engine::{self, Dimension};
-use omnireports_model::{ReportRequest, Sort, SortDirection};
+use omnireports_model::{DateRange, ReportRequest, Sort, SortDirection};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -116,6 +116,34 @@ pub trait Report: Send + Sync + std::fmt::Debug + 'static {
         conn: &mut PgConnection,
         request: &ReportRequest,
     ) -> QueryResult<ReportBody>;
+
+    /// The body over each of `ranges` (a time series' buckets, a comparison's two periods), with
+    /// `request`'s sort and restriction; `request.range` is not read. Each equals
+    /// [`Report::compute`] over that range. This default runs `compute` once per range on the
+    /// same connection; the shipped reports answer all ranges in one statement.
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        ranges
+            .iter()
+            .map(|range| {
+                let request = ReportRequest {
+                    range: *range,
+                    ..request.clone()
+                };
+                self.compute(conn, &request)
+            })
+            .collect()
+    }
+
+    /// The header of the label column in the report's CSV (`Departments`, `Tags`… as on
+    /// Rocket.Chat's Reports page).
+    fn column(&self) -> &'static str {
+        "Label"
+    }
 }
 
 /// The prefix of Rocket.Chat's Omnichannel Reports routes.

@@ -18,10 +18,12 @@ mod rocketchat;
 pub mod session;
 pub mod settings;
 pub mod telemetry;
+pub mod trend_routes;
 
 pub use omnireports_analytics::REPORTS_PATH;
 pub use rate_limit::RateLimiter;
 pub use settings::Settings;
+pub use trend_routes::EXTENSIONS_PATH;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -141,6 +143,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: &Registry) {
             web::get().to(move |req, state| report_route::serve(req, state, report.clone())),
         ));
     }
+    let reports: Vec<_> = registry.iter().cloned().collect();
+    trend_routes::configure(cfg, &reports);
 }
 
 /// Liveness: the process answers; no database involved.

@@ -59,16 +59,16 @@ pub async fn serve(
 
 /// A caller allowed to read reports.
 #[derive(Debug)]
-struct Caller {
-    bypass_rate_limit: bool,
-    restriction: Restriction,
+pub(crate) struct Caller {
+    pub(crate) bypass_rate_limit: bool,
+    pub(crate) restriction: Restriction,
     /// The data version seen with the credentials, when answers are cached.
     version: Option<i64>,
 }
 
 /// 401 or 403, else who is calling. The data version is read in the same database call: no
 /// extra round trip on the way to a cached answer.
-async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+pub(crate) async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     let (user_id, token) = credentials(req).ok_or(ApiError::Unauthorized)?;
     let mut found = access_of(state, &user_id, &token).await?;
     if matches!(found.0, Access::Anonymous) && vouched(state, &user_id, &token).await? {

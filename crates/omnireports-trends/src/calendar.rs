@@ -1,7 +1,9 @@
 //! A zone's calendar as UTC instants: where its hours, days, ISO weeks and months begin.
 
 use chrono::offset::LocalResult;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 use omnireports_model::{DateRange, Interval};
 
@@ -68,7 +70,9 @@ pub fn period_start(local: NaiveDateTime, interval: Interval) -> NaiveDateTime {
         Interval::Day => date.and_time(NaiveTime::MIN),
         Interval::Week => {
             let monday = date
-                .checked_sub_signed(Duration::days(i64::from(date.weekday().num_days_from_monday())))
+                .checked_sub_signed(Duration::days(i64::from(
+                    date.weekday().num_days_from_monday(),
+                )))
                 .unwrap_or(date);
             monday.and_time(NaiveTime::MIN)
         }
@@ -161,7 +165,10 @@ mod tests {
             MAX_BUCKETS,
         )
         .unwrap();
-        let hours: Vec<i64> = spring.iter().map(|b| (b.end - b.start).num_hours()).collect();
+        let hours: Vec<i64> = spring
+            .iter()
+            .map(|b| (b.end - b.start).num_hours())
+            .collect();
         assert_eq!(hours, [23, 24]);
         let autumn = buckets(
             range("2025-10-25T22:00:00Z", "2025-10-26T23:00:00Z"),
@@ -212,7 +219,10 @@ mod tests {
             MAX_BUCKETS,
         )
         .unwrap();
-        let minutes: Vec<i64> = hours.iter().map(|b| (b.end - b.start).num_minutes()).collect();
+        let minutes: Vec<i64> = hours
+            .iter()
+            .map(|b| (b.end - b.start).num_minutes())
+            .collect();
         assert_eq!(minutes, [90, 60, 30]);
     }
 
@@ -251,8 +261,16 @@ mod tests {
             buckets(year, Interval::Hour, Tz::UTC, MAX_BUCKETS),
             Err(TooManyBuckets { max: MAX_BUCKETS })
         );
-        assert_eq!(buckets(year, Interval::Day, Tz::UTC, MAX_BUCKETS).unwrap().len(), 365);
+        assert_eq!(
+            buckets(year, Interval::Day, Tz::UTC, MAX_BUCKETS)
+                .unwrap()
+                .len(),
+            365
+        );
         let empty = range("2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z");
-        assert_eq!(buckets(empty, Interval::Day, Tz::UTC, MAX_BUCKETS), Ok(vec![]));
+        assert_eq!(
+            buckets(empty, Interval::Day, Tz::UTC, MAX_BUCKETS),
+            Ok(vec![])
+        );
     }
 }

@@ -41,7 +41,10 @@ pub fn report_csv(column: &str, range: DateRange, tz: Tz, body: &ReportBody) -> 
     let (from, to) = dates(range, tz);
     write_row(&mut out, ["From", "To", column, "Total"]);
     for entry in &body.data {
-        write_row(&mut out, [&from, &to, &entry.label, &entry.value.to_string()]);
+        write_row(
+            &mut out,
+            [&from, &to, &entry.label, &entry.value.to_string()],
+        );
     }
     finish(out)
 }
@@ -62,7 +65,10 @@ pub fn series_csv(
             _ => dates(*range, tz),
         };
         for entry in &body.data {
-            write_row(&mut out, [&from, &to, &entry.label, &entry.value.to_string()]);
+            write_row(
+                &mut out,
+                [&from, &to, &entry.label, &entry.value.to_string()],
+            );
         }
     }
     finish(out)
@@ -82,7 +88,11 @@ pub fn file_name(report: &str, range: DateRange, tz: Tz) -> String {
 /// A series' file name: `conversations_by_department_per_day_2025-01-01_2025-01-31.csv`.
 pub fn series_file_name(report: &str, interval: Interval, range: DateRange, tz: Tz) -> String {
     let (from, to) = dates(range, tz);
-    format!("{}_per_{}_{from}_{to}.csv", report.replace('-', "_"), per(interval))
+    format!(
+        "{}_per_{}_{from}_{to}.csv",
+        report.replace('-', "_"),
+        per(interval)
+    )
 }
 
 #[cfg(test)]
