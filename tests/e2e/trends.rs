@@ -425,3 +425,53 @@ fn a_series_csv_has_a_row_per_bucket_and_label() {
     assert_eq!(csv.text.lines().count(), 5, "{}", csv.text);
     assert_eq!(csv.text, expected);
 }
+
+#[test]
+fn every_extension_route_is_described_with_every_status() {
+    let app = TestApp::serving(registry(), |_| {});
+    let doc = app.get("/api/v1/openapi.json", None).json();
+    for path in paths() {
+        let get = &doc["paths"][&path]["get"];
+        let statuses: Vec<&str> = get["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            statuses,
+            ["200", "400", "401", "403", "414", "429", "431", "500", "503"],
+            "{path}"
+        );
+        let parameters: Vec<&str> = get["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let media = get["responses"]["200"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        match path.contains("/timeseries/") {
+            true => assert_eq!(
+                parameters,
+                ["start", "end", "sort", "timezone", "interval"],
+                "{path}"
+            ),
+            false => assert_eq!(parameters, ["start", "end", "sort", "timezone"], "{path}"),
+        }
+        assert_eq!(
+            media,
+            if path.ends_with(".csv") {
+                "text/csv"
+            } else {
+                "application/json"
+            },
+            "{path}"
+        );
+    }
+}

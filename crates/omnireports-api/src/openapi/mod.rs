@@ -22,6 +22,7 @@ use utoipa::{PartialSchema, ToSchema};
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
 mod sign_in;
+mod trends;
 
 const JSON: &str = "application/json";
 
@@ -47,6 +48,7 @@ pub fn document(registry: &Registry) -> OpenApi {
         let path = report.path();
         paths = paths.path(path, report_path(report.as_ref()));
     }
+    paths = trends::paths(paths, registry);
     paths = sign_in::paths(paths);
     OpenApiBuilder::new()
         .info(
@@ -96,49 +98,61 @@ fn report_path(report: &dyn Report) -> PathItem {
                 .add("authToken", Vec::<String>::new()),
         )
         .response("200", success_response(report));
-    let bad_request = bad_request_examples(report.reads_sort());
-    let errors: [(&str, &str, Vec<ApiError>); 8] = [
-        ("400", "Invalid parameters", bad_request),
+    let bad_request = error_response(
+        "Invalid parameters",
+        &bad_request_examples(report.reads_sort()),
+    );
+    operation = with_errors(operation, bad_request);
+    PathItem::new(HttpMethod::Get, operation)
+}
+
+/// `operation` with the 400 `bad_request` and the other failures every report route shares.
+pub(crate) fn with_errors(
+    mut operation: OperationBuilder,
+    bad_request: Response,
+) -> OperationBuilder {
+    operation = operation.response("400", bad_request);
+    let errors: [(&str, &str, ApiError); 7] = [
         (
             "401",
             "Missing, unknown or expired credentials",
-            vec![ApiError::Unauthorized],
+            ApiError::Unauthorized,
         ),
         (
             "403",
             "The user lacks view-livechat-reports",
-            vec![ApiError::Forbidden],
+            ApiError::Forbidden,
         ),
         (
             "414",
             "The request target is over 16 KiB",
-            vec![ApiError::UriTooLong],
+            ApiError::UriTooLong,
         ),
-        ("429", "Over the rate limit", vec![rate_limited()]),
+        ("429", "Over the rate limit", rate_limited()),
         (
             "431",
             "The header fields are over 16 KiB",
-            vec![ApiError::HeadersTooLarge],
+            ApiError::HeadersTooLarge,
         ),
         (
             "500",
             "Server fault (the cause is logged only)",
-            vec![ApiError::Internal],
+            ApiError::Internal,
         ),
         (
             "503",
             "The database is unreachable or too slow",
-            vec![ApiError::ServiceUnavailable],
+            ApiError::ServiceUnavailable,
         ),
     ];
-    for (status, description, examples) in errors {
-        let mut response = error_response(description, &examples);
+    for (status, description, error) in errors {
+        let mut response = error_response(description, &[error]);
         if status == "429" {
             response = with_rate_limit_headers(response);
         }
         operation = operation.response(status, response);
     }
-    PathItem::new(HttpMethod::Get, operation)
+    operation
 }
 
 fn query_parameter(
@@ -162,7 +176,7 @@ fn query_parameter(
         .build()
 }
 
-fn sort_description(report: &dyn Report) -> String {
+pub(crate) fn sort_description(report: &dyn Report) -> String {
     if !report.reads_sort() {
         return "Accepted and never read, as in Rocket.Chat: bars are in descending value order."
             .to_owned();
@@ -240,7 +254,7 @@ fn error_name(error: &ApiError) -> String {
     }
 }
 
-fn bad_request_examples(reads_sort: bool) -> Vec<ApiError> {
+pub(crate) fn bad_request_examples(reads_sort: bool) -> Vec<ApiError> {
     let mut examples = vec![
         ApiError::InvalidParams("must have required property 'start'".to_owned()),
         ApiError::BadRequest("The \"start\" query parameter must be a valid date.".to_owned()),
