@@ -6,9 +6,10 @@ use crate::{Entry, Report, ReportBody, ReportRequest};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz, Untyped};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timestamptz, Untyped};
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 use omnireports_db::engine::Dimension;
+use omnireports_model::DateRange;
 use std::sync::OnceLock;
 
 /// Who asks, as far as the query text goes.
@@ -27,6 +28,36 @@ const PIECES: &str =
     ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
                       (SELECT his FROM args), (SELECT signs FROM args)) AS p(level, lo, hi, sign))";
 
+/// [`PIECES`] of many ranges: each piece with the index of its range, and the weights of the
+/// logged rows as `w(step, idx, weight)`: a row in step `step` of the bounds counts `weight`
+/// times for range `idx`.
+const RANGES_PIECES: &str =
+    ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
+                      (SELECT his FROM args), (SELECT signs FROM args), (SELECT idxs FROM args)) \
+                      AS p(level, lo, hi, sign, idx)), \
+       w AS (SELECT * FROM unnest((SELECT wsteps FROM args), (SELECT widxs FROM args), \
+                      (SELECT wweights FROM args)) AS w(step, idx, weight))";
+
+/// Whether a query counts one range or many (each row then leads with the range's `idx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ranges {
+    /// One range: rows as the report's select makes them.
+    One,
+    /// Many ranges: `counts` and the select's rows lead with `idx`, the range's index.
+    Many,
+}
+
+impl Ranges {
+    /// What a report's select puts where its text says `{idx}`: nothing, or `idx, ` (first in
+    /// the select list and the GROUP BY).
+    fn idx(self) -> &'static str {
+        match self {
+            Ranges::One => "",
+            Ranges::Many => "idx, ",
+        }
+    }
+}
+
 /// A monitor sees rows whose own or whose department's ancestors include one of the units.
 fn visible(alias: &str) -> String {
     format!(
@@ -41,7 +72,20 @@ fn visible(alias: &str) -> String {
 /// `conversation_changes`), read in the same snapshot: each logged row once, weighted by the
 /// pieces' [`Steps`] (found by binary search, so a long log costs one pass); raw pieces read the
 /// conversations.
-pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> String {
+///
+/// With [`Ranges::Many`], every piece and logged row is counted for its range (`idx`) and
+/// `select`'s `{idx}` marks where `idx` goes.
+pub(crate) fn counts_sql(
+    dimension: &Dimension,
+    scope: Scope,
+    ranges: Ranges,
+    select: &str,
+) -> String {
+    let idx = ranges.idx();
+    let p_idx = match ranges {
+        Ranges::One => "",
+        Ranges::Many => "p.idx, ",
+    };
     let columns: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
     let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
     let aggregated = format!("{}, a.n * p.sign AS n", aggregated.join(", "));
@@ -54,17 +98,19 @@ pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> S
     let scope_first =
         scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
     let buckets = match (scope, unit_table) {
-        (Scope::All, _) => whole_buckets(dimension.table, &aggregated, ""),
+        (Scope::All, _) => whole_buckets(dimension.table, &aggregated, "", p_idx),
         (_, Some(unit_table)) => whole_buckets(
             unit_table,
             &aggregated,
             " AND a.unit = (SELECT units[1] FROM args)",
+            p_idx,
         ),
-        _ if scope_first => scoped_buckets(dimension.restricted_table(), &aggregated),
+        _ if scope_first => scoped_buckets(dimension.restricted_table(), &aggregated, p_idx),
         _ => whole_buckets(
             dimension.restricted_table(),
             &aggregated,
             &format!(" AND {}", visible("a")),
+            p_idx,
         ),
     };
     let filter_c = match scope {
@@ -84,30 +130,46 @@ pub(crate) fn counts_sql(dimension: &Dimension, scope: Scope, select: &str) -> S
     };
     let raw = raw.join(", ");
     let joins = dimension.joins;
+    let (pieces, logged) = match ranges {
+        Ranges::One => (
+            PIECES,
+            format!(
+                "SELECT {raw}, c.sign * (SELECT weights FROM args)[width_bucket(c.ts, (SELECT bounds FROM args))] \
+                   AS n FROM conversation_changes c{joins}"
+            ),
+        ),
+        Ranges::Many => (
+            RANGES_PIECES,
+            format!(
+                "SELECT w.idx, {raw}, c.sign * w.weight AS n FROM conversation_changes c{joins} \
+                 JOIN w ON w.step = width_bucket(c.ts, (SELECT bounds FROM args))"
+            ),
+        ),
+    };
     format!(
-        "{PIECES}{scopes}, counts AS (SELECT {columns}, sum(n)::bigint AS n FROM (\
+        "{pieces}{scopes}, counts AS (SELECT {idx}{columns}, sum(n)::bigint AS n FROM (\
            {buckets} \
            UNION ALL \
-           SELECT {raw}, c.sign * (SELECT weights FROM args)[width_bucket(c.ts, (SELECT bounds FROM args))] \
-             AS n FROM conversation_changes c{joins} \
+           {logged} \
            WHERE c.ts >= (SELECT bounds[1] FROM args) \
              AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c} \
            UNION ALL \
-           SELECT y.* FROM p CROSS JOIN LATERAL (\
+           SELECT {p_idx}y.* FROM p CROSS JOIN LATERAL (\
              SELECT {raw}, p.sign AS n FROM conversations c{joins} \
              WHERE p.level = -1 AND c.ts >= p.lo AND c.ts < p.hi{filter_c} \
              OFFSET 0) AS y\
-         ) AS x GROUP BY {columns} HAVING sum(n) <> 0) {select}",
+         ) AS x GROUP BY {idx}{columns} HAVING sum(n) <> 0) {select}",
         columns = columns.join(", "),
+        select = select.replace("{idx}", idx),
     )
 }
 
 /// The whole buckets of every piece, each piece its own index range scan: LATERAL … OFFSET 0
 /// keeps PostgreSQL from flattening the pieces into one join that it might answer with a full
 /// scan.
-fn whole_buckets(table: &str, aggregated: &str, filter: &str) -> String {
+fn whole_buckets(table: &str, aggregated: &str, filter: &str, p_idx: &str) -> String {
     format!(
-        "SELECT x.* FROM p CROSS JOIN LATERAL (\
+        "SELECT {p_idx}x.* FROM p CROSS JOIN LATERAL (\
            SELECT {aggregated} FROM {table} a \
            WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter} \
            OFFSET 0) AS x"
@@ -117,10 +179,10 @@ fn whole_buckets(table: &str, aggregated: &str, filter: &str) -> String {
 /// The whole buckets of every piece and visible scope, from a table keyed (level, department,
 /// ancestors, bucket, …): one index range scan each. Scopes without a department are read
 /// apart, since `=` never matches NULL.
-fn scoped_buckets(table: &str, aggregated: &str) -> String {
+fn scoped_buckets(table: &str, aggregated: &str, p_idx: &str) -> String {
     let read = |scopes: &str, department: &str| {
         format!(
-            "SELECT x.* FROM p CROSS JOIN ({scopes}) AS s CROSS JOIN LATERAL (\
+            "SELECT {p_idx}x.* FROM p CROSS JOIN ({scopes}) AS s CROSS JOIN LATERAL (\
                SELECT {aggregated} FROM {table} a \
                WHERE p.level >= 0 AND a.level = p.level AND {department} \
                AND a.department_ancestors = s.department_ancestors \
@@ -137,23 +199,32 @@ fn scoped_buckets(table: &str, aggregated: &str) -> String {
     )
 }
 
-/// The report's query texts, one per [`Scope`], each built on first use.
+/// The report's query texts, one per [`Scope`] and [`Ranges`], each built on first use.
 #[derive(Debug)]
 pub(crate) struct Queries {
-    build: fn(Scope) -> String,
-    texts: [OnceLock<String>; 3],
+    build: fn(Scope, Ranges) -> String,
+    texts: [OnceLock<String>; 6],
+}
+
+fn scope_of(units: &Option<Vec<Option<String>>>) -> Scope {
+    match units {
+        None => Scope::All,
+        Some(units) if units.len() == 1 => Scope::Unit,
+        Some(_) => Scope::Units,
+    }
 }
 
 impl Queries {
-    pub(crate) const fn new(build: fn(Scope) -> String) -> Self {
+    pub(crate) const fn new(build: fn(Scope, Ranges) -> String) -> Self {
         Self {
             build,
-            texts: [const { OnceLock::new() }; 3],
+            texts: [const { OnceLock::new() }; 6],
         }
     }
 
-    fn text(&self, scope: Scope) -> &str {
-        self.texts[scope as usize].get_or_init(|| (self.build)(scope))
+    fn text(&self, scope: Scope, ranges: Ranges) -> &str {
+        let slot = scope as usize * 2 + usize::from(ranges == Ranges::Many);
+        self.texts[slot].get_or_init(|| (self.build)(scope, ranges))
     }
 
     /// The query for this request with its parameters bound.
@@ -163,11 +234,7 @@ impl Queries {
         let steps = Steps::of(&pieces);
         let units = request.restriction.units();
         AggregateQuery {
-            rest: self.text(match &units {
-                None => Scope::All,
-                Some(units) if units.len() == 1 => Scope::Unit,
-                Some(_) => Scope::Units,
-            }),
+            rest: self.text(scope_of(&units), Ranges::One),
             levels: pieces.iter().map(|p| p.level as i16).collect(),
             los: pieces.iter().map(|p| p.lo).collect(),
             his: pieces.iter().map(|p| p.hi).collect(),
@@ -177,6 +244,162 @@ impl Queries {
             units,
         }
     }
+
+    /// The query counting each of `ranges` with `request`'s restriction, its parameters bound.
+    pub(crate) fn bind_ranges(
+        &self,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> RangesQuery<'_> {
+        let units = request.restriction.units();
+        let mut query = RangesQuery {
+            rest: self.text(scope_of(&units), Ranges::Many),
+            levels: Vec::new(),
+            los: Vec::new(),
+            his: Vec::new(),
+            signs: Vec::new(),
+            idxs: Vec::new(),
+            bounds: Vec::new(),
+            steps: Vec::new(),
+            step_idxs: Vec::new(),
+            step_weights: Vec::new(),
+            units,
+        };
+        let mut whole: Vec<(Piece, i32)> = Vec::new();
+        for (idx, range) in ranges.iter().enumerate() {
+            let idx = i32::try_from(idx).unwrap_or(i32::MAX);
+            let range = range.storable();
+            for piece in plan(range.start, range.end) {
+                query.levels.push(piece.level as i16);
+                query.los.push(piece.lo);
+                query.his.push(piece.hi);
+                query.signs.push(piece.sign);
+                query.idxs.push(idx);
+                if piece.level != crate::Level::Rows {
+                    whole.push((piece, idx));
+                }
+            }
+        }
+        // One step function for all ranges: on each step, the summed sign per range of the
+        // whole-bucket pieces covering it (a range's pieces can reach into its neighbours').
+        let mut bounds: Vec<DateTime<Utc>> = whole.iter().flat_map(|(p, _)| [p.lo, p.hi]).collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut weights: std::collections::BTreeMap<(i32, i32), i64> = Default::default();
+        for (piece, idx) in &whole {
+            let first = bounds.partition_point(|b| *b < piece.lo);
+            let last = bounds.partition_point(|b| *b < piece.hi);
+            for step in first..last {
+                // width_bucket numbers [bounds[k], bounds[k + 1]) as k + 1.
+                let step = i32::try_from(step + 1).unwrap_or(i32::MAX);
+                *weights.entry((step, *idx)).or_default() += piece.sign;
+            }
+        }
+        for ((step, idx), weight) in weights {
+            if weight != 0 {
+                query.steps.push(step);
+                query.step_idxs.push(idx);
+                query.step_weights.push(weight);
+            }
+        }
+        query.bounds = bounds;
+        query
+    }
+}
+
+/// The query of [`Queries::bind_ranges`]: [`AggregateQuery`]'s parameters with each piece's
+/// range index, and the logged rows' weights per step and range.
+#[derive(Debug)]
+pub(crate) struct RangesQuery<'a> {
+    rest: &'a str,
+    levels: Vec<i16>,
+    los: Vec<DateTime<Utc>>,
+    his: Vec<DateTime<Utc>>,
+    signs: Vec<i64>,
+    idxs: Vec<i32>,
+    bounds: Vec<DateTime<Utc>>,
+    steps: Vec<i32>,
+    step_idxs: Vec<i32>,
+    step_weights: Vec<i64>,
+    units: Option<Vec<Option<String>>>,
+}
+
+impl QueryFragment<Pg> for RangesQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH args AS (SELECT ");
+        out.push_bind_param::<Array<SmallInt>, _>(&self.levels)?;
+        out.push_sql("::smallint[] AS levels, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.los)?;
+        out.push_sql("::timestamptz[] AS los, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.his)?;
+        out.push_sql("::timestamptz[] AS his, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.signs)?;
+        out.push_sql("::bigint[] AS signs, ");
+        out.push_bind_param::<Array<Integer>, _>(&self.idxs)?;
+        out.push_sql("::int[] AS idxs, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.bounds)?;
+        out.push_sql("::timestamptz[] AS bounds, ");
+        out.push_bind_param::<Array<Integer>, _>(&self.steps)?;
+        out.push_sql("::int[] AS wsteps, ");
+        out.push_bind_param::<Array<Integer>, _>(&self.step_idxs)?;
+        out.push_sql("::int[] AS widxs, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.step_weights)?;
+        out.push_sql("::bigint[] AS wweights, ");
+        out.push_bind_param::<Nullable<Array<Nullable<Text>>>, _>(&self.units)?;
+        out.push_sql("::text[] AS units)");
+        out.push_sql(self.rest);
+        Ok(())
+    }
+}
+
+impl QueryId for RangesQuery<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for RangesQuery<'_> {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for RangesQuery<'_> {}
+
+/// A row of a many-ranges query: the range's index, then the report's own row.
+#[derive(Debug)]
+pub(crate) struct Indexed<R> {
+    idx: i32,
+    row: R,
+}
+
+impl<R: QueryableByName<Pg>> QueryableByName<Pg> for Indexed<R> {
+    fn build<'a>(row: &impl diesel::row::NamedRow<'a, Pg>) -> diesel::deserialize::Result<Self> {
+        Ok(Self {
+            idx: diesel::row::NamedRow::get::<Integer, i32>(row, "idx")?,
+            row: R::build(row)?,
+        })
+    }
+}
+
+/// Runs `queries` for each of `ranges` in one statement; the rows of each range apart, in order.
+pub(crate) fn load_ranges<R>(
+    conn: &mut PgConnection,
+    queries: &Queries,
+    request: &ReportRequest,
+    ranges: &[DateRange],
+) -> QueryResult<Vec<Vec<R>>>
+where
+    R: QueryableByName<Pg> + 'static,
+{
+    let rows: Vec<Indexed<R>> = queries.bind_ranges(request, ranges).load(conn)?;
+    let mut per_range: Vec<Vec<R>> = (0..ranges.len()).map(|_| Vec::new()).collect();
+    for Indexed { idx, row } in rows {
+        if let Some(rows) = usize::try_from(idx)
+            .ok()
+            .and_then(|idx| per_range.get_mut(idx))
+        {
+            rows.push(row);
+        }
+    }
+    Ok(per_range)
 }
 
 /// A report query: an `args` CTE of bound parameters, then fixed SQL text. Unlike
@@ -259,6 +482,25 @@ pub(crate) fn labelled_body(
     request: &ReportRequest,
 ) -> QueryResult<ReportBody> {
     let rows: Vec<LabelCount> = load(conn, queries, request)?;
+    Ok(labelled(report, rows, request))
+}
+
+/// [`labelled_body`] over each of `ranges`, in one statement.
+pub(crate) fn labelled_bodies(
+    report: &dyn Report,
+    conn: &mut PgConnection,
+    queries: &Queries,
+    request: &ReportRequest,
+    ranges: &[DateRange],
+) -> QueryResult<Vec<ReportBody>> {
+    let per_range: Vec<Vec<LabelCount>> = load_ranges(conn, queries, request, ranges)?;
+    Ok(per_range
+        .into_iter()
+        .map(|rows| labelled(report, rows, request))
+        .collect())
+}
+
+fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest) -> ReportBody {
     let mut unspecified = 0;
     let mut data = Vec::with_capacity(rows.len());
     for row in rows {
@@ -275,5 +517,5 @@ pub(crate) fn labelled_body(
             value: row.n,
         });
     }
-    Ok(ReportBody::summed(report, data, Some(unspecified), request))
+    ReportBody::summed(report, data, Some(unspecified), request)
 }

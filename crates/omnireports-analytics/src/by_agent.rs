@@ -1,11 +1,11 @@
-use crate::aggregate::{self, counts_sql, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
 use crate::scope::{in_range, unspecified_naive, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 use omnireports_db::engine;
 use omnireports_db::schema::{conversations, users};
-use omnireports_model::{Sort, SortDirection};
+use omnireports_model::{DateRange, Sort, SortDirection};
 
 /// `conversations-by-agent`: conversations per serving agent, labelled by the agent's name, or
 /// the agent's id when the user or the name is missing.
@@ -63,6 +63,15 @@ impl Report for ConversationsByAgent {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }
 
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        aggregate::labelled_bodies(self, conn, &QUERIES, request, ranges)
+    }
+
     fn compute_naive(
         &self,
         conn: &mut PgConnection,
@@ -107,11 +116,12 @@ impl Report for ConversationsByAgent {
 static QUERIES: Queries = Queries::new(with_names);
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
-fn with_names(scope: Scope) -> String {
+fn with_names(scope: Scope, ranges: Ranges) -> String {
     counts_sql(
         &engine::AGENT,
         scope,
-        "SELECT x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
+        ranges,
+        "SELECT {idx}x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
     )
 }

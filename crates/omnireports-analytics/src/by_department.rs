@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -6,7 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use omnireports_db::engine;
 use omnireports_db::schema::{conversations, departments};
-use omnireports_model::Sort;
+use omnireports_model::{DateRange, Sort};
 
 /// `conversations-by-department`: conversations per department *name*, plus those without one.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,6 +53,19 @@ impl Report for ConversationsByDepartment {
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let body = aggregate::labelled_body(self, conn, &QUERIES, request)?;
         Ok(without_unspecified_when_restricted(body, request))
+    }
+
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        let bodies = aggregate::labelled_bodies(self, conn, &QUERIES, request, ranges)?;
+        Ok(bodies
+            .into_iter()
+            .map(|body| without_unspecified_when_restricted(body, request))
+            .collect())
     }
 
     fn compute_naive(
@@ -117,12 +130,13 @@ static QUERIES: Queries = Queries::new(by_name);
 
 /// Counts per department id, then per name; NULL id = no department. Departments that no
 /// longer exist are dropped by the join.
-fn by_name(scope: Scope) -> String {
+fn by_name(scope: Scope, ranges: Ranges) -> String {
     counts_sql(
         &engine::DEPARTMENT,
         scope,
-        "SELECT d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
+        ranges,
+        "SELECT {idx}d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
-         WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY d.name",
+         WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY {idx}d.name",
     )
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_model::Sort;
+use omnireports_model::{DateRange, Sort};
 
 /// `conversations-by-source`: conversations per (source type, alias), labelled by the alias when
 /// there is one, else the type. `sort` is accepted but never read, as in Rocket.Chat.
@@ -55,11 +55,21 @@ impl Report for ConversationsBySource {
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<SourceCount> = aggregate::load(conn, &QUERIES, request)?;
-        let data = rows
+        Ok(self.body(rows, request))
+    }
+
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        let per_range: Vec<Vec<SourceCount>> =
+            aggregate::load_ranges(conn, &QUERIES, request, ranges)?;
+        Ok(per_range
             .into_iter()
-            .filter_map(|row| source_entry(row.source_type?, row.source_alias, row.n))
-            .collect();
-        Ok(ReportBody::summed(self, data, None, request))
+            .map(|rows| self.body(rows, request))
+            .collect())
     }
 
     fn compute_naive(
@@ -96,8 +106,19 @@ impl Report for ConversationsBySource {
     }
 }
 
-static QUERIES: Queries =
-    Queries::new(|scope| counts_sql(&engine::SOURCE, scope, "SELECT * FROM counts"));
+static QUERIES: Queries = Queries::new(|scope, ranges| {
+    counts_sql(&engine::SOURCE, scope, ranges, "SELECT * FROM counts")
+});
+
+impl ConversationsBySource {
+    fn body(&self, rows: Vec<SourceCount>, request: &ReportRequest) -> ReportBody {
+        let data = rows
+            .into_iter()
+            .filter_map(|row| source_entry(row.source_type?, row.source_alias, row.n))
+            .collect();
+        ReportBody::summed(self, data, None, request)
+    }
+}
 
 #[derive(QueryableByName)]
 struct SourceCount {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_model::Sort;
+use omnireports_model::{DateRange, Sort};
 
 /// `conversations-by-status`: one pass counting Open, Closed, Queued and On_Hold. `total` is the
 /// number of conversations, not the sum (a conversation can be in several or none).
@@ -53,20 +53,21 @@ impl Report for ConversationsByStatus {
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<StatusCount> = aggregate::load(conn, &QUERIES, request)?;
-        let count = |matches: fn(&StatusCount) -> bool| -> i64 {
-            rows.iter()
-                .filter(|row| matches(row))
-                .map(|row| row.n)
-                .sum()
-        };
-        let counts = StatusCounts {
-            total: count(|_| true),
-            open: count(|r| r.open && !r.on_hold && r.served),
-            closed: count(|r| r.closed),
-            queued: count(|r| r.open && !r.served),
-            on_hold: count(|r| r.on_hold),
-        };
-        Ok(counts.body(self, request))
+        Ok(self.body(&rows, request))
+    }
+
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        let per_range: Vec<Vec<StatusCount>> =
+            aggregate::load_ranges(conn, &QUERIES, request, ranges)?;
+        Ok(per_range
+            .iter()
+            .map(|rows| self.body(rows, request))
+            .collect())
     }
 
     fn compute_naive(
@@ -105,6 +106,26 @@ impl Report for ConversationsByStatus {
 }
 
 /// The four statuses; a conversation can be in several or none.
+impl ConversationsByStatus {
+    /// The body of one range's `StatusCount` rows.
+    fn body(&self, rows: &[StatusCount], request: &ReportRequest) -> ReportBody {
+        let count = |matches: fn(&StatusCount) -> bool| -> i64 {
+            rows.iter()
+                .filter(|row| matches(row))
+                .map(|row| row.n)
+                .sum()
+        };
+        let counts = StatusCounts {
+            total: count(|_| true),
+            open: count(|r| r.open && !r.on_hold && r.served),
+            closed: count(|r| r.closed),
+            queued: count(|r| r.open && !r.served),
+            on_hold: count(|r| r.on_hold),
+        };
+        counts.body(self, request)
+    }
+}
+
 struct StatusCounts {
     total: i64,
     open: i64,
@@ -143,8 +164,9 @@ fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
     1.into_sql::<Integer>()
 }
 
-static QUERIES: Queries =
-    Queries::new(|scope| counts_sql(&engine::STATUS, scope, "SELECT * FROM counts"));
+static QUERIES: Queries = Queries::new(|scope, ranges| {
+    counts_sql(&engine::STATUS, scope, ranges, "SELECT * FROM counts")
+});
 
 #[derive(QueryableByName)]
 struct StatusCount {

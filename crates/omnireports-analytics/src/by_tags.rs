@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Queries, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::unspecified_naive;
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use omnireports_db::engine;
 use omnireports_db::schema::conversations;
-use omnireports_model::Sort;
+use omnireports_model::{DateRange, Sort};
 
 /// `conversations-by-tags`: a conversation counts once under each of its tags, so `total` can
 /// exceed the number of conversations; `unspecified` counts the untagged ones.
@@ -73,6 +73,15 @@ impl Report for ConversationsByTags {
         aggregate::labelled_body(self, conn, &QUERIES, request)
     }
 
+    fn compute_ranges(
+        &self,
+        conn: &mut PgConnection,
+        request: &ReportRequest,
+        ranges: &[DateRange],
+    ) -> QueryResult<Vec<ReportBody>> {
+        aggregate::labelled_bodies(self, conn, &QUERIES, request, ranges)
+    }
+
     fn compute_naive(
         &self,
         conn: &mut PgConnection,
@@ -103,10 +112,11 @@ impl Report for ConversationsByTags {
 /// NULL id = untagged.
 static QUERIES: Queries = Queries::new(tag_counts);
 
-fn tag_counts(scope: Scope) -> String {
+fn tag_counts(scope: Scope, ranges: Ranges) -> String {
     counts_sql(
         &engine::TAG,
         scope,
-        "SELECT tag AS id, tag AS label, n FROM counts",
+        ranges,
+        "SELECT {idx}tag AS id, tag AS label, n FROM counts",
     )
 }

@@ -31,11 +31,12 @@ pub const SOURCE_TYPE: Dimension = Dimension {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConversationsBySourceType;
 
-static QUERIES: Queries = Queries::new(|scope| {
+static QUERIES: Queries = Queries::new(|scope, ranges| {
     counts_sql(
         &SOURCE_TYPE,
         scope,
-        "SELECT source_type AS id, source_type AS label, n FROM counts",
+        ranges,
+        "SELECT {idx}source_type AS id, source_type AS label, n FROM counts",
     )
 });
 
