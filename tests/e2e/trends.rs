@@ -475,3 +475,41 @@ fn every_extension_route_is_described_with_every_status() {
         );
     }
 }
+
+fn cache_lookups(app: &TestApp, outcome: &str) -> u64 {
+    let metrics = app.get("/metrics", None).text;
+    let series = format!(r#"omnireports_report_cache_lookups_total{{outcome="{outcome}"}} "#);
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&series))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn answers_are_cached_per_zone_and_interval_and_a_write_shows_at_once() {
+    let app = TestApp::new();
+    berlin_spring(&app);
+    let admin = app.user(&["admin"]);
+    let series = |zone: &str, interval: &str| {
+        app.get(
+            &format!("{EXTENSIONS_PATH}/timeseries/conversations-by-status?start=2025-03-29&end=2025-03-31&interval={interval}&timezone={zone}"),
+            Some(&admin),
+        )
+        .json()
+    };
+    let berlin = series("Europe/Berlin", "day");
+    assert_eq!(series("Europe/Berlin", "day"), berlin);
+    let tokyo = series("Asia/Tokyo", "day");
+    assert_ne!(tokyo["buckets"][0]["start"], berlin["buckets"][0]["start"]);
+    assert_eq!(series("Europe/Berlin", "week")["interval"], "week");
+    assert_eq!(
+        (cache_lookups(&app, "miss"), cache_lookups(&app, "hit")),
+        (3, 1)
+    );
+    app.conversation("late", "2025-03-29T12:00:00Z", None);
+    let after = series("Europe/Berlin", "day");
+    assert_eq!(
+        after["buckets"][0]["total"].as_i64().unwrap(),
+        berlin["buckets"][0]["total"].as_i64().unwrap() + 1
+    );
+}

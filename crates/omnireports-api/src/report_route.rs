@@ -63,7 +63,7 @@ pub(crate) struct Caller {
     pub(crate) bypass_rate_limit: bool,
     pub(crate) restriction: Restriction,
     /// The data version seen with the credentials, when answers are cached.
-    version: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 /// 401 or 403, else who is calling. The data version is read in the same database call: no

@@ -60,7 +60,10 @@ impl RocketChat {
             .set("X-Auth-Token", token);
         let in_flight = self.in_flight.clone();
         let ask = async move {
-            let permit = in_flight.acquire_owned().await.map_err(ApiError::internal)?;
+            let permit = in_flight
+                .acquire_owned()
+                .await
+                .map_err(ApiError::internal)?;
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 read(request.call())

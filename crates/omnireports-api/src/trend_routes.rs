@@ -4,12 +4,16 @@
 //! blocking pool, all ranges of one request in one call.
 
 use crate::caller::count_call;
+use crate::report_cache::CacheKey;
 use crate::report_route::authorize;
 use crate::AppState;
 use actix_web::http::header::{self, ContentType, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono_tz::Tz;
 use omnireports_analytics::{Report, ReportBody, ReportRequest};
 use omnireports_error::{ApiError, RateLimit};
+use omnireports_model::{DateRange, Interval};
 use omnireports_trends::{Comparison, Period, Series, MAX_BUCKETS};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -122,59 +126,104 @@ async fn serve(
         Kind::Compare => vec![range, omnireports_trends::previous(range)],
         Kind::Export => vec![range],
     };
-    let computed = {
-        let (report, ranges) = (report.clone(), ranges.clone());
-        state
-            .reports_db
-            .run(move |conn| report.compute_ranges(conn, &request, &ranges))
-            .await?
+    // The answer depends on the zone and interval too: they are part of the cache's name.
+    let key = CacheKey::new(
+        route_key(format!("{route} {} {}", tz.name(), interval.name())),
+        &request,
+    );
+    let cached = caller
+        .version
+        .and_then(|version| state.report_cache.get(&key, version));
+    if caller.version.is_some() {
+        state.metrics.report_cache(cached.is_some());
+    }
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            let version = caller.version;
+            let (computing, asked) = (report.clone(), ranges.clone());
+            let (computed, unchanged) = state
+                .reports_db
+                .run(move |conn| {
+                    let bodies = computing.compute_ranges(conn, &request, &asked)?;
+                    let unchanged = match version {
+                        Some(version) => omnireports_db::data_version(conn)? == version,
+                        None => false,
+                    };
+                    Ok((bodies, unchanged))
+                })
+                .await?;
+            let periods: Vec<(DateRange, ReportBody)> = ranges.into_iter().zip(computed).collect();
+            let body = render(report.as_ref(), kind, range, tz, interval, periods)?;
+            if let (Some(version), true) = (caller.version, unchanged) {
+                state.report_cache.insert(key, version, body.clone());
+            }
+            body
+        }
     };
-    let mut bodies: Vec<(omnireports_model::DateRange, ReportBody)> =
-        ranges.into_iter().zip(computed).collect();
-    let response = match kind {
-        Kind::Series => json(
-            &Series {
-                interval: interval.name(),
-                timezone: tz.name(),
-                buckets: bodies
-                    .into_iter()
-                    .map(|(range, body)| Period::new(range, tz, body))
-                    .collect(),
-            },
-            rate_limit,
-        )?,
-        Kind::SeriesCsv => csv(
-            omnireports_trends::series_csv(report.column(), interval, tz, &bodies),
-            &omnireports_trends::series_file_name(report.name(), interval, range, tz),
-            rate_limit,
-        ),
+    let mut response = answer(rate_limit);
+    match kind {
+        Kind::Series | Kind::Compare => response.content_type(ContentType::json()),
+        Kind::SeriesCsv | Kind::Export => {
+            let name = match kind {
+                Kind::SeriesCsv => {
+                    omnireports_trends::series_file_name(report.name(), interval, range, tz)
+                }
+                _ => omnireports_trends::file_name(report.name(), range, tz),
+            };
+            // File names are ASCII: the report's name and dates.
+            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+            response
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ))
+                .insert_header((header::CONTENT_DISPOSITION, disposition))
+        }
+    };
+    Ok(response.body(body))
+}
+
+/// The answer's body: the computed periods as JSON or CSV.
+fn render(
+    report: &dyn Report,
+    kind: Kind,
+    range: DateRange,
+    tz: Tz,
+    interval: Interval,
+    mut periods: Vec<(DateRange, ReportBody)>,
+) -> Result<Bytes, ApiError> {
+    let bytes = match kind {
+        Kind::Series => json(&Series {
+            interval: interval.name(),
+            timezone: tz.name(),
+            buckets: periods
+                .into_iter()
+                .map(|(range, body)| Period::new(range, tz, body))
+                .collect(),
+        })?,
+        Kind::SeriesCsv => omnireports_trends::series_csv(report.column(), interval, tz, &periods),
         Kind::Compare => {
-            let (previous, current) = (bodies.pop(), bodies.pop());
+            let (previous, current) = (periods.pop(), periods.pop());
             let (Some(current), Some(previous)) = (current, previous) else {
                 return Err(ApiError::internal(
                     "a comparison computed fewer than two periods",
                 ));
             };
-            json(
-                &Comparison {
-                    current: Period::new(current.0, tz, current.1),
-                    previous: Period::new(previous.0, tz, previous.1),
-                },
-                rate_limit,
-            )?
+            json(&Comparison {
+                current: Period::new(current.0, tz, current.1),
+                previous: Period::new(previous.0, tz, previous.1),
+            })?
         }
         Kind::Export => {
-            let Some((_, body)) = bodies.pop() else {
+            let Some((_, body)) = periods.pop() else {
                 return Err(ApiError::internal("an export computed no body"));
             };
-            csv(
-                omnireports_trends::report_csv(report.column(), range, tz, &body),
-                &omnireports_trends::file_name(report.name(), range, tz),
-                rate_limit,
-            )
+            omnireports_trends::report_csv(report.column(), range, tz, &body)
         }
     };
-    Ok(response)
+    Ok(Bytes::from(bytes))
 }
 
 fn answer(rate_limit: Option<RateLimit>) -> actix_web::HttpResponseBuilder {
@@ -186,26 +235,10 @@ fn answer(rate_limit: Option<RateLimit>) -> actix_web::HttpResponseBuilder {
     response
 }
 
-fn json<T: Serialize>(body: &T, rate_limit: Option<RateLimit>) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(&Success {
+fn json<T: Serialize>(body: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(&Success {
         body,
         success: true,
     })
-    .map_err(ApiError::internal)?;
-    Ok(answer(rate_limit)
-        .content_type(ContentType::json())
-        .body(body))
-}
-
-fn csv(body: Vec<u8>, file_name: &str, rate_limit: Option<RateLimit>) -> HttpResponse {
-    // File names are ASCII: the report's name and dates.
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    answer(rate_limit)
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        ))
-        .insert_header((header::CONTENT_DISPOSITION, disposition))
-        .body(body)
+    .map_err(ApiError::internal)
 }
