@@ -5,11 +5,12 @@
 // under the rate limit (10 calls per client IP, route and minute, /api/v1/login included): each
 // test counts its calls below. All tests together: /api/v1/login 7 (every attempt counts),
 // /api/v1/logout 1, /api/v1/me 2, each report route 9 (a report's 401 or 403 comes before the
-// count).
+// count), each timeseries and compare route 8 (the department's 9), the department's export 1.
 import { after, before, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
+import { readFile } from 'node:fs/promises';
 
 // Browser and test compute "today" in the same zone, one off UTC, so the local-midnight → UTC
 // conversion is visible: São Paulo is UTC−3 all year.
@@ -33,6 +34,7 @@ const LEAD_TOTP = new TOTP({
 const LOGIN_URL = `${BASE}/api/v1/login`;
 const LOGOUT_URL = `${BASE}/api/v1/logout`;
 const REPORTS_PATH = '/api/v1/livechat/analytics/dashboards';
+const EXTENSIONS_PATH = '/api/omnireports/v1';
 const REPORTS = ['department', 'source', 'status', 'tags', 'agent'].map(
   (name) => `conversations-by-${name}`,
 );
@@ -194,6 +196,23 @@ async function chartValues(page, name) {
   );
 }
 
+async function trendValues(page, name) {
+  return page.evaluate(
+    (id) => globalThis.Chart.getChart(document.querySelector(`#${id} .trend canvas`))?.data.datasets[0].data,
+    name,
+  );
+}
+
+// One of omnireports' own routes, as the manager.
+async function extension(path, parameters) {
+  const query = new URLSearchParams(parameters);
+  const response = await fetch(`${BASE}${EXTENSIONS_PATH}/${path}?${query}`, {
+    headers: { 'X-User-Id': MANAGER.userId, 'X-Auth-Token': MANAGER.token },
+  });
+  assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
+  return response.json();
+}
+
 async function api(name, { start, end }) {
   const query = new URLSearchParams({ start, end });
   const response = await fetch(`${BASE}${REPORTS_PATH}/${name}?${query}`, {
@@ -203,7 +222,8 @@ async function api(name, { start, end }) {
   return response.json();
 }
 
-// Calls: /api/v1/login 1; per report route 2 (this week, last 30 days) + 1 by this test.
+// Calls: /api/v1/login 1; per report, timeseries and compare route 2 (this week, last 30 days)
+// + 1 by this test (timeseries and compare: the department's only); the department's export 1.
 test('the last 30 days show exactly what the API returns for them', async () => {
   const { page, errors } = await openPage();
   const login = await signIn(page, MANAGER);
@@ -246,6 +266,51 @@ test('the last 30 days show exactly what the API returns for them', async () => 
     const total = await page.locator(`#${name}`).getAttribute('data-total');
     assert.equal(Number(total), body.total, name);
   }
+
+  // The department card's daily trend, in the browser's zone (São Paulo, UTC−3).
+  const name = 'conversations-by-department';
+  const zoned = { ...range, timezone: TIME_ZONE };
+  const series = await extension(`timeseries/${name}`, { ...zoned, interval: 'day' });
+  assert.equal(series.timezone, TIME_ZONE);
+  assert.equal(series.buckets.length, 31);
+  assert.equal(series.buckets[0].start, `${localDate(30)}T00:00:00.000-03:00`);
+  assert.equal(series.buckets[30].end, `${localDate(0)}T23:59:59.999-03:00`);
+  assert.equal(await page.locator(`#${name}`).getAttribute('data-interval'), 'day');
+  assert.deepEqual(await trendValues(page, name), series.buckets.map((bucket) => bucket.total));
+  assert.equal(
+    series.buckets.reduce((sum, bucket) => sum + bucket.total, 0),
+    departments.total,
+    'the days add up to the period',
+  );
+
+  // Its change against the previous 31 days.
+  const comparison = await extension(`compare/${name}`, zoned);
+  assert.equal(comparison.current.total, departments.total);
+  const [now, before] = [comparison.current.total, comparison.previous.total];
+  const percent = before === 0 ? null : ((now - before) / before) * 100;
+  const change =
+    percent === null ? (now === 0 ? 'no change' : 'new') : `${percent > 0 ? '+' : ''}${percent.toFixed(1)}%`;
+  assert.equal(
+    await page.locator(`#${name} .change`).textContent(),
+    `${change} against the previous period (${before} → ${now})`,
+  );
+
+  // Its CSV: Rocket.Chat's file of the numbers the API gave, named and dated in the local zone.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click(`#${name} .download`),
+  ]);
+  assert.equal(
+    download.suggestedFilename(),
+    `conversations_by_department_${localDate(30)}_${localDate(0)}.csv`,
+  );
+  const csv = await readFile(await download.path(), 'utf8');
+  const cell = (value) => `"${String(value).replaceAll('"', '""')}"`;
+  const rows = departments.data.map((entry) =>
+    [localDate(30), localDate(0), entry.label, entry.value].map(cell).join(';'),
+  );
+  assert.equal(csv, ['"From";"To";"Departments";"Total"', ...rows].join('\n') + '\n');
+
   assert.equal(await page.locator('#error').textContent(), '');
   assert.deepEqual(errors, []);
   await page.context().close();

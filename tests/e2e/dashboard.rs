@@ -118,3 +118,20 @@ fn other_methods_on_the_page_are_405_in_the_envelope() {
         );
     }
 }
+
+#[test]
+fn every_report_card_has_a_trend_a_change_and_a_csv_download() {
+    let app = TestApp::new();
+    let page = app.get("/", None).text;
+    for part in [
+        r#"<p class="change">"#,
+        r#"<div class="trend"><canvas"#,
+        r#"<button type="button" class="download">Download CSV</button>"#,
+    ] {
+        assert_eq!(page.matches(part).count(), 5, "{part}");
+    }
+    let script = app.get("/static/dashboard.js", None).text;
+    for route in ["/timeseries/", "/compare/", "/export/"] {
+        assert!(script.contains(route), "{route}");
+    }
+}

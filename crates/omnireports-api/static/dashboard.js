@@ -1,11 +1,16 @@
 // The dashboard: signs in with username and password through /api/v1/login (or with a pasted
 // user id and token), keeps the credentials in sessionStorage, asks the five reports for the
-// chosen period and draws each as a bar chart with its numbers in a table.
+// chosen period and draws each as a bar chart with its numbers in a table, with its trend (per
+// local day up to three months, per ISO week beyond), its change against the previous period,
+// and a "Download CSV" of the file Rocket.Chat's Reports page downloads.
 'use strict';
 
 const LOGIN_PATH = '/api/v1/login';
 const LOGOUT_PATH = '/api/v1/logout';
 const REPORTS_PATH = '/api/v1/livechat/analytics/dashboards';
+const EXTENSIONS_PATH = '/api/omnireports/v1';
+// Daily trends up to three months, weekly beyond.
+const DAILY_UP_TO_DAYS = 92;
 const REPORTS = [
   'conversations-by-department',
   'conversations-by-source',
@@ -18,6 +23,7 @@ const UNAUTHORIZED = 401;
 
 const $ = (id) => document.getElementById(id);
 const charts = new Map();
+const trends = new Map();
 // Each load takes the next number; responses of an older load are dropped.
 let generation = 0;
 
@@ -57,11 +63,13 @@ function forgetCredentials() {
 
 // Nothing of the previous user's numbers stays in the page.
 function clearReports() {
-  for (const chart of charts.values()) chart.destroy();
+  for (const chart of [...charts.values(), ...trends.values()]) chart.destroy();
   charts.clear();
+  trends.clear();
   for (const name of REPORTS) {
     const section = $(name);
     section.querySelector('tbody').replaceChildren();
+    section.querySelector('.change').textContent = '';
     for (const key of Object.keys(section.dataset)) delete section.dataset[key];
     section.dataset.state = 'idle';
   }
@@ -245,20 +253,38 @@ function authHeaders(credentials) {
   }
 }
 
-async function fetchReport(name, query, credentials) {
+// `path?query` with the credentials; the response, or a ReportError with the API's message.
+async function get(path, query, credentials) {
   const headers = authHeaders(credentials);
   let response;
   try {
-    response = await fetch(`${REPORTS_PATH}/${name}?${query}`, { headers, cache: 'no-store' });
+    response = await fetch(`${path}?${query}`, { headers, cache: 'no-store' });
   } catch {
     throw new ReportError(0, 'The server cannot be reached.');
   }
-  const body = await response.json().catch(() => null);
-  if (!response.ok || !body || body.success !== true) {
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
     const message = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
     throw new ReportError(response.status, message);
   }
+  return response;
+}
+
+async function fetchJson(path, query, credentials) {
+  const response = await get(path, query, credentials);
+  const body = await response.json().catch(() => null);
+  if (!body || body.success !== true) throw new ReportError(response.status, 'Not a report answer.');
   return body;
+}
+
+// The browser's zone: the buckets, the CSV's dates and the offsets are this zone's.
+function timeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+function interval(period) {
+  const days = (period.end - period.start) / 86_400_000;
+  return days <= DAILY_UP_TO_DAYS ? 'day' : 'week';
 }
 
 // Loads all five reports for the chosen period; shows each API error message once.
@@ -272,6 +298,7 @@ async function load() {
     start: period.start.toISOString(),
     end: period.end.toISOString(),
   });
+  period.interval = interval(period);
   const outcomes = await Promise.all(
     REPORTS.map((name) => loadReport(name, query, credentials, period, current)),
   );
@@ -285,9 +312,21 @@ async function load() {
 async function loadReport(name, query, credentials, period, current) {
   const section = $(name);
   section.dataset.state = 'loading';
+  const zoned = new URLSearchParams(query);
+  zoned.set('timezone', timeZone());
+  const series = new URLSearchParams(zoned);
+  series.set('interval', period.interval);
   try {
-    const body = await fetchReport(name, query, credentials);
-    if (current === generation) render(section, body, period, query);
+    const [body, trend, comparison] = await Promise.all([
+      fetchJson(`${REPORTS_PATH}/${name}`, query, credentials),
+      fetchJson(`${EXTENSIONS_PATH}/timeseries/${name}`, series, credentials),
+      fetchJson(`${EXTENSIONS_PATH}/compare/${name}`, zoned, credentials),
+    ]);
+    if (current === generation) {
+      renderTrend(section, trend);
+      renderChange(section, comparison);
+      render(section, body, period, query);
+    }
     return null;
   } catch (error) {
     if (current === generation) section.dataset.state = 'error';
@@ -318,6 +357,79 @@ function render(section, body, period, query) {
     unspecified: body.unspecified ?? '',
     state: 'ready',
   });
+}
+
+// The total per bucket as a line; the bucket's local date as its label.
+function renderTrend(section, series) {
+  const buckets = Array.isArray(series.buckets) ? series.buckets : [];
+  section.dataset.interval = series.interval;
+  section.dataset.buckets = buckets.length;
+  if (typeof Chart === 'undefined') return;
+  let chart = trends.get(section.id);
+  if (!chart) {
+    chart = new Chart(section.querySelector('.trend canvas'), trendConfig());
+    trends.set(section.id, chart);
+  }
+  chart.data.labels = buckets.map((bucket) => String(bucket.start).slice(0, 10));
+  chart.data.datasets[0].data = buckets.map((bucket) => bucket.total);
+  chart.data.datasets[0].label = `Conversations per ${series.interval}`;
+  chart.update();
+}
+
+function trendConfig() {
+  return {
+    type: 'line',
+    data: { labels: [], datasets: [{ label: '', data: [], borderColor: '#1d74f5', pointRadius: 0 }] },
+    options: {
+      maintainAspectRatio: false,
+      animation: { duration: 250 },
+      plugins: { legend: { display: false } },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  };
+}
+
+// "+12.5% against the previous period (40 → 45)".
+function renderChange(section, comparison) {
+  const now = comparison.current.total;
+  const before = comparison.previous.total;
+  let change;
+  if (before === 0) change = now === 0 ? 'no change' : 'new';
+  else {
+    const percent = ((now - before) / before) * 100;
+    change = `${percent > 0 ? '+' : ''}${percent.toFixed(1)}%`;
+  }
+  section.querySelector('.change').textContent =
+    `${change} against the previous period (${before} → ${now})`;
+  Object.assign(section.dataset, { previousTotal: before, currentTotal: now });
+}
+
+// The export's file, saved under the name the server gives it (Rocket.Chat's).
+async function download(name) {
+  const credentials = storedCredentials();
+  const period = selectedPeriod();
+  if (!credentials || !period) return;
+  const query = new URLSearchParams({
+    start: period.start.toISOString(),
+    end: period.end.toISOString(),
+    timezone: timeZone(),
+  });
+  try {
+    const response = await get(`${EXTENSIONS_PATH}/export/${name}.csv`, query, credentials);
+    const disposition = response.headers.get('Content-Disposition') || '';
+    const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] || `${name}.csv`;
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (error) {
+    showErrors([error instanceof ReportError ? error.message : String(error)]);
+    if (error instanceof ReportError && error.status === UNAUTHORIZED) forgetCredentials();
+  }
 }
 
 function renderTable(section, rows) {
@@ -388,6 +500,9 @@ $('sign-out').addEventListener('click', (event) => {
 });
 
 $('period').addEventListener('change', onPeriodChange);
+for (const name of REPORTS) {
+  $(name).querySelector('.download').addEventListener('click', () => download(name));
+}
 $('custom-start').addEventListener('change', load);
 $('custom-end').addEventListener('change', load);
 
