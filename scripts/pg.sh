@@ -6,6 +6,10 @@
 #   scripts/pg.sh stop    DIR   fast shutdown (succeeds if not running/absent)
 #   scripts/pg.sh url     DIR   print the URL if running, else exit 1
 #   scripts/pg.sh destroy DIR   stop it and delete its data
+#   scripts/pg.sh replica DIR PRIMARY_URL
+#                               a streaming replica of the cluster at PRIMARY_URL
+#                               (pg_basebackup -R) in DIR, started; prints its URL.
+#                               Afterwards start/stop/url/destroy DIR work on it.
 #
 # The URL is postgres://omnireports@127.0.0.1:PORT/postgres: superuser role
 # `omnireports`, trust auth, listening on 127.0.0.1 only, on the first free
@@ -56,9 +60,11 @@ die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 usage() {
   cat >&2 <<EOF
-usage: $PROG {start|stop|url|destroy} DIR
+usage: $PROG {start|stop|url|destroy} DIR | $PROG replica DIR PRIMARY_URL
   start   DIR  create (if needed) and start the cluster for DIR; prints its URL
                (PG_SOCKET_ONLY=1: on its Unix socket only, no TCP port)
+  replica DIR PRIMARY_URL
+               a streaming replica of PRIMARY_URL in DIR (created if needed), started
   stop    DIR  stop it (fast mode); succeeds if not running or absent
   url     DIR  print the URL if running, else exit 1
   destroy DIR  stop it and delete its data
@@ -397,6 +403,35 @@ cmd_start() {
   print_url "$root"
 }
 
+# A physical copy of the primary that follows it (standby.signal and primary_conninfo from
+# `pg_basebackup -R`). The copied configuration names the primary's socket directory: the
+# replica's own is appended, and wins.
+cmd_replica() {
+  local dir=$1 primary=$2 root basebackup sock
+  ensure_bins
+  basebackup=$(find_bin pg_basebackup) || die "$MISSING_MSG"
+  if is_root; then ensure_runuser; ensure_sys_user; fi
+  mkdir -p "$dir"
+  lock_dir "$dir"
+  root=$(make_cluster_root "$dir")
+  if [[ ! -f $root/data/standby.signal ]]; then
+    rm -rf "$root/data"
+    log "copying the primary into $root/data (pg_basebackup)"
+    as_owner "$basebackup" -D "$root/data" -d "$primary" -R -X stream -c fast >&2 ||
+      die "pg_basebackup failed"
+    sock=$(socket_dir "$root")
+    printf "unix_socket_directories = '%s'\n" "$sock" >>"$root/data/postgresql.conf"
+    rm -f "$root/port"
+  fi
+  if cluster_running "$root/data"; then
+    log "already running"
+  else
+    remove_stale_pid "$root/data"
+    start_server "$root"
+  fi
+  print_url "$root"
+}
+
 cmd_stop() {
   local dir=$1 root
   [[ -d $dir ]] || { log "no cluster for $dir"; return 0; }
@@ -444,6 +479,10 @@ cmd_destroy() {
 }
 
 main() {
+  if [[ $# -eq 3 && $1 == replica && -n $2 && -n $3 ]]; then
+    cmd_replica "$(abs_path "$2")" "$3"
+    return
+  fi
   [[ $# -eq 2 && -n $2 ]] || usage
   local dir
   dir=$(abs_path "$2")

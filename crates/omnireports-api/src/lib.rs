@@ -12,6 +12,7 @@ pub mod openapi;
 mod panics;
 mod password_checks;
 mod rate_limit;
+pub mod reads;
 mod report_cache;
 mod report_route;
 mod rocketchat;
@@ -43,8 +44,8 @@ use tracing_actix_web::TracingLogger;
 pub struct AppState {
     /// The primary: credentials and permissions.
     pub auth_db: Database,
-    /// Where reports read from (the primary, or `database.read_url`).
-    pub reports_db: Database,
+    /// Where reports read from: `database.read_url` while it answers, else the primary.
+    pub reports_db: reads::ReportsDb,
     pub registry: Registry,
     pub rate_limiter: RateLimiter,
     pub timezone: Tz,
@@ -80,14 +81,11 @@ impl AppState {
         };
         let primary = connect(&database.url);
         let mut pools = vec![("primary", primary.clone())];
-        let reports_db = match &database.read_url {
-            Some(url) => {
-                let replica = connect(url);
-                pools.push(("reports", replica.clone()));
-                replica
-            }
-            None => primary.clone(),
-        };
+        let replica = database.read_url.as_ref().map(connect);
+        if let Some(replica) = &replica {
+            pools.push(("reports", replica.clone()));
+        }
+        let reports_db = reads::ReportsDb::new(primary.clone(), replica);
         Self {
             auth_db: primary,
             reports_db,
@@ -152,7 +150,9 @@ async fn health() -> HttpResponse {
     omnireports_error::no_store(&mut HttpResponse::Ok()).json(serde_json::json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers and has every migration of this binary.
+/// Readiness: the primary answers and has every migration of this binary. With a replica, the
+/// body also says whether reports read from it (`up`) or from the primary (`down`), and its lag;
+/// a replica that is down does not make the server unready, the primary serves its reads.
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pending = state
         .auth_db
@@ -161,8 +161,14 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if pending {
         return Err(ApiError::unavailable("database migrations are pending"));
     }
-    Ok(omnireports_error::no_store(&mut HttpResponse::Ok())
-        .json(serde_json::json!({"status": "ready"})))
+    let mut body = serde_json::json!({"status": "ready"});
+    if let Some(replica) = state.reports_db.replica_status() {
+        body["replica"] = serde_json::json!({
+            "status": if replica.up { "up" } else { "down" },
+            "lagSeconds": replica.lag_seconds,
+        });
+    }
+    Ok(omnireports_error::no_store(&mut HttpResponse::Ok()).json(body))
 }
 
 /// The OpenAPI description of this server's routes.
@@ -212,6 +218,7 @@ async fn method_not_allowed(allowed: &'static [&'static str]) -> HttpResponse {
 /// The HTTP server on an already bound listener (tests bind port 0).
 pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    actix_web::rt::spawn(state.reports_db.clone().watch_replica());
     if let Some(every) = state.fold_every {
         actix_web::rt::spawn(folding::run(state.clone(), every));
     }

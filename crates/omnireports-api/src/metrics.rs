@@ -191,6 +191,10 @@ pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         })
         .await
         .unwrap_or_default();
+    let mut from_database = from_database;
+    if let Some(status) = state.reports_db.replica_status() {
+        from_database.push(Box::new(ReplicaMetrics(status)));
+    }
     let text = state
         .metrics
         .encode(from_database)
@@ -296,6 +300,43 @@ impl Collector for LoggedChanges {
             logged.metric_type(),
         )?;
         logged.encode(metric)
+    }
+}
+
+/// The replica of `database.read_url`: up or not, its lag, and where reports read.
+#[derive(Debug)]
+struct ReplicaMetrics(crate::reads::ReplicaStatus);
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReadLabels {
+    database: &'static str,
+}
+
+impl Collector for ReplicaMetrics {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let status = &self.0;
+        let up = ConstGauge::new(i64::from(status.up));
+        let help = "1 while reports read from the replica, 0 while it does not answer";
+        up.encode(encoder.encode_descriptor("replica_up", help, None, up.metric_type())?)?;
+        let lag = ConstGauge::new(status.lag_seconds);
+        let help = "How far the replica's replay is behind the primary, at the last check";
+        lag.encode(encoder.encode_descriptor(
+            "replica_lag_seconds",
+            help,
+            None,
+            lag.metric_type(),
+        )?)?;
+        let fallbacks = ConstCounter::new(status.fallbacks);
+        let help = "Report reads that went to the primary because the replica did not answer";
+        let kind = fallbacks.metric_type();
+        fallbacks.encode(encoder.encode_descriptor("replica_fallbacks", help, None, kind)?)?;
+        let help = "Report reads by the database that answered them";
+        let kind = ConstCounter::new(0_u64).metric_type();
+        let mut family = encoder.encode_descriptor("report_reads", help, None, kind)?;
+        for (database, n) in [("replica", status.reads), ("primary", status.primary_reads)] {
+            ConstCounter::new(n).encode(family.encode_family(&ReadLabels { database })?)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,4 +1,5 @@
-//! The real `omnireports` binary: PostgreSQL going away and coming back, overload, SIGTERM with
+//! The real `omnireports` binary: PostgreSQL going away and coming back, a streaming replica
+//! going away and coming back, overload, SIGTERM with
 //! a request in flight, imports killed with SIGKILL, and what the server logs.
 //!
 //! The database-fault tests each run their own PostgreSQL cluster (`scripts/pg.sh`); the
@@ -12,4 +13,5 @@ mod logs;
 mod outage;
 mod overload;
 mod reconnect;
+mod replica;
 mod shutdown;

@@ -77,6 +77,57 @@ impl Drop for Cluster {
     }
 }
 
+/// A streaming replica of a [`Cluster`] (`scripts/pg.sh replica`: `pg_basebackup -R`), on its
+/// own socket; destroyed on drop.
+pub struct Standby {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Standby {
+    /// Copies `primary` and starts following it.
+    pub fn of(primary: &Cluster) -> Self {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let output = Command::new(PG_SH)
+            .arg("replica")
+            .arg(dir.path())
+            .arg(primary.url())
+            .env("PG_SOCKET_ONLY", "1")
+            .output()
+            .expect("run scripts/pg.sh replica");
+        assert!(
+            output.status.success(),
+            "pg.sh replica: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+        let url = stdout.lines().last().unwrap_or_default().to_owned();
+        Self { dir, url }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn stop(&self) {
+        pg_sh("stop", self.dir.path());
+    }
+
+    pub fn restart(&self) {
+        let url = pg_sh("start", self.dir.path());
+        assert_eq!(url, self.url, "the replica came back at another address");
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let _ = Command::new(PG_SH)
+            .arg("destroy")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
 /// Runs `scripts/pg.sh COMMAND DIR` for a socket-only cluster; returns its last stdout line
 /// (the URL for `start`: `postgres://omnireports@/postgres?host=DIR&port=N`).
 fn pg_sh(command: &str, dir: &Path) -> String {
