@@ -8,6 +8,7 @@
 
 mod support;
 
+mod instances;
 mod killed_import;
 mod logs;
 mod outage;
