@@ -24,10 +24,12 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release -p omnireports-api --bin omnireports >&2
 cargo build --release -p omnireports-analytics --example baseline --example ranges >&2
+cargo build --release -p omnireports-trends --example series >&2
 source scripts/lib/target-dir.sh
 bin=$TARGET_DIR/release/omnireports
 baseline=$TARGET_DIR/release/examples/baseline
 ranges_bin=$TARGET_DIR/release/examples/ranges
+series_bin=$TARGET_DIR/release/examples/series
 
 dir=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
 server=''
@@ -71,13 +73,15 @@ month_start=$(date -u -d "$today -29 days" +%Y-%m-%dT00:00:00.000Z)
 end=${today}T23:59:59.999Z
 declare -A ranges=([one-year]="$year_start/$end" [one-month]="$month_start/$end" [random]=random)
 
-# load PATH RANGE [THINK_MS [USER TOKEN]]: wrk RESULT line → "p50 p99 rps", after a one-second
-# warm-up that opens the pool's connections and prepares the report's statement on them: the
-# figures are the steady state. The user is the admin `bench` unless given.
+# load PATH RANGE [THINK_MS [USER TOKEN [QUERY]]]: wrk RESULT line → "p50 p99 rps", after a
+# one-second warm-up that opens the pool's connections and prepares the report's statement on
+# them: the figures are the steady state. The user is the admin `bench` unless given; QUERY is
+# appended to each query string.
 load() {
   local run
   for run in 1 "$DURATION"; do
     BENCH_PATH=$1 BENCH_RANGE=$2 BENCH_USER=${4:-$user} BENCH_TOKEN=${5:-$token} BENCH_THINK_MS=${3:-0} \
+      BENCH_QUERY=${6:-} \
       wrk -t"$THREADS" -c"$CONNECTIONS" -d"${run}s" -s scripts/bench/report.lua \
       "http://127.0.0.1:$PORT"
   done | sed -n 's/^RESULT //p' | tail -1
@@ -114,6 +118,12 @@ for report in department source status tags agent; do
   out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" random "$THINK_MS" "$monitor" "$monitor_token")
   results+=("$report mon-paced $out")
 done
+# Rocket.Chat's Reports CSV of the same month as the JSON rows above (cached alike).
+for report in department source status tags agent; do
+  log "loading the export CSV of conversations-by-$report, one-month"
+  out=$(load "/api/omnireports/v1/export/conversations-by-$report.csv" "${ranges[one-month]}")
+  results+=("$report export-month $out")
+done
 peak_rss=$(rss_kb)
 
 # The same ranges with the answer cache off: every request computes its report.
@@ -125,7 +135,30 @@ for report in department agent; do
     results+=("$report $range-nocache $out")
   done
 done
+# Computed every time: the export CSV against the JSON report of the same month, and a 365-day
+# daily series per zone (dates without an offset are read in the series' zone: local midnights).
+for report in department source status tags agent; do
+  if [[ $report != department && $report != agent ]]; then
+    log "loading conversations-by-$report, one-month, without the cache"
+    out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" "${ranges[one-month]}")
+    results+=("$report one-month-nocache $out")
+  fi
+  log "loading the export CSV of conversations-by-$report, one-month, without the cache"
+  out=$(load "/api/omnireports/v1/export/conversations-by-$report.csv" "${ranges[one-month]}")
+  results+=("$report export-nocache $out")
+done
+series_range="$(date -u -d "$today -365 days" +%Y-%m-%d)/$today"
+for zone in Europe/Berlin Asia/Kathmandu; do
+  for report in department source status tags agent; do
+    log "loading the daily series of conversations-by-$report in $zone, without the cache"
+    out=$(load "/api/omnireports/v1/timeseries/conversations-by-$report" "$series_range" 0 \
+      "$user" "$token" "&interval=day&timezone=$zone")
+    results+=("$report days-${zone#*/} $out")
+  done
+done
 
+log "timing 365-day daily series in-process"
+series_out=$("$series_bin" "$DATABASE_URL" 21)
 log "timing the plain GROUP BY in-process (median of $RUNS)"
 baseline_out=$("$baseline" "$DATABASE_URL" "$RUNS" "${ranges[one-year]}" "${ranges[one-month]}")
 log "timing every report in-process over 1000 ranges spread over the year"
@@ -234,6 +267,7 @@ write_line "insert 100000 historical (ts over a year)" "$spread_with_ms" "$sprea
 write_line "2000 one-row inserts (ts over a year)" "$single_with_ms" "$single_without_ms" "$single_fold_ms"
 printf '\nIn-process medians (report, range, GROUP BY ms, aggregates ms, exactness):\n%s\n' "$baseline_out"
 printf '\nIn-process, 1000 ranges spread over the year (report, p50 ms, p99 ms, max ms):\n%s\n' "$ranges_out"
+printf '\nIn-process, a 365-day daily series in one statement, 21 runs (report, zone, buckets, p50 ms, p99 ms, the buckets one compute each ms, exactness):\n%s\n' "$series_out"
 printf '\nThe same as a monitor of bench-unit (12 of the 60 departments):\n%s\n' "$monitor_out"
 printf '\nThe same (unrestricted) with 20000 changes over the year logged, not folded:\n%s\n' "$backlog_out"
 printf 'folding those 20000 changes: %.0f ms\n' "$backlog_fold_ms"

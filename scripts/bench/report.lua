@@ -1,7 +1,8 @@
 -- wrk script: GET one report with the bench user's credentials.
 -- BENCH_PATH: the path; BENCH_RANGE: "START/END" (fixed) or "random" (a new range per request,
 -- up to one year, within the past year); BENCH_THINK_MS: a pause before each request of a
--- connection (default 0), to measure latency at a steady load below saturation.
+-- connection (default 0), to measure latency at a steady load below saturation; BENCH_QUERY:
+-- parameters appended to each query string (`&interval=day&timezone=Europe/Berlin`).
 local path = os.getenv("BENCH_PATH")
 local range = os.getenv("BENCH_RANGE") or "random"
 wrk.headers["X-User-Id"] = os.getenv("BENCH_USER")
@@ -12,11 +13,12 @@ local function iso(ms)
 end
 
 local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+local extra = os.getenv("BENCH_QUERY") or ""
 
 local fixed
 if range ~= "random" then
   local s, e = range:match("^(.-)/(.-)$")
-  fixed = path .. "?start=" .. s .. "&end=" .. e
+  fixed = path .. "?start=" .. s .. "&end=" .. e .. extra
 end
 
 local year_ms = 365 * 86400 * 1000
@@ -36,7 +38,7 @@ function request()
   end
   local length = math.random(0, year_ms - 1)
   local start = now_ms - year_ms + math.random(0, year_ms - length)
-  return wrk.format("GET", path .. "?start=" .. iso(start) .. "&end=" .. iso(start + length))
+  return wrk.format("GET", path .. "?start=" .. iso(start) .. "&end=" .. iso(start + length) .. extra)
 end
 
 -- Defined only when pacing: wrk checks whether the script has a delay().

@@ -513,3 +513,35 @@ fn answers_are_cached_per_zone_and_interval_and_a_write_shows_at_once() {
         berlin["buckets"][0]["total"].as_i64().unwrap() + 1
     );
 }
+
+#[test]
+fn the_ends_of_time_in_the_furthest_zones_answer_and_never_fail() {
+    let app = TestApp::new();
+    let admin = app.user(&["admin"]);
+    for (start, end) in [
+        ("%2B262142-12-20T00:00:00Z", "%2B262142-12-31T23:59:59.999Z"),
+        ("-262143-01-01T00:00:00Z", "-262143-01-20T00:00:00Z"),
+    ] {
+        for zone in ["Pacific/Kiritimati", "Etc/GMT%2B12", "Pacific/Chatham"] {
+            for path in paths()
+                .iter()
+                .filter(|path| path.contains("conversations-by-tags"))
+            {
+                let extra = if path.contains("/timeseries/") {
+                    "&interval=week"
+                } else {
+                    ""
+                };
+                let response = app.get(
+                    &format!("{path}?start={start}&end={end}&timezone={zone}{extra}"),
+                    Some(&admin),
+                );
+                assert_eq!(
+                    response.status, 200,
+                    "{path} {start} {zone}: {}",
+                    response.text
+                );
+            }
+        }
+    }
+}

@@ -36,7 +36,11 @@ pub fn buckets(
     if range.start >= range.end {
         return Ok(buckets);
     }
-    let mut period = period_start(range.start.with_timezone(&tz).naive_local(), interval);
+    // Beyond chrono's range the zone has no calendar: one bucket.
+    let Some(local) = crate::local_time(range.start, tz) else {
+        return Ok(vec![range]);
+    };
+    let mut period = period_start(local, interval);
     let mut lo = range.start;
     loop {
         let next = next_period(period, interval).and_then(|next| {
@@ -114,7 +118,8 @@ fn gap_end(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     let as_utc = local.and_utc().timestamp();
     let past = |second: i64| {
         DateTime::from_timestamp(second, 0)
-            .is_some_and(|t| t.with_timezone(&tz).naive_local() > local)
+            .and_then(|t| crate::local_time(t, tz))
+            .is_some_and(|wall| wall > local)
     };
     let (mut lo, mut hi) = (as_utc - 16 * 3600, as_utc + 16 * 3600);
     if past(lo) || !past(hi) {

@@ -7,7 +7,7 @@ mod table;
 pub use calendar::{buckets, first_instant, period_start, TooManyBuckets, MAX_BUCKETS};
 pub use table::{file_name, report_csv, series_csv, series_file_name};
 
-use chrono::{DateTime, Duration, Offset, Utc};
+use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use omnireports_analytics::ReportBody;
 use omnireports_model::{DateRange, Interval};
@@ -74,11 +74,19 @@ pub fn previous(range: DateRange) -> DateRange {
 /// instant is written in UTC, so that it stays exact.
 pub fn instant(t: DateTime<Utc>, tz: Tz) -> String {
     const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f%:z";
-    let local = t.with_timezone(&tz);
-    match local.offset().fix().local_minus_utc() % 60 {
-        0 => local.format(FORMAT).to_string(),
+    let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    match (offset.local_minus_utc() % 60, local_time(t, tz)) {
+        (0, Some(_)) => t.with_timezone(&offset).format(FORMAT).to_string(),
+        // Also at chrono's very ends, where the local time has no name.
         _ => t.fixed_offset().format(FORMAT).to_string(),
     }
+}
+
+/// `t`'s wall-clock time in `tz`; `None` when it lies beyond chrono's range (within hours of
+/// its ends, in zones far from UTC).
+pub fn local_time(t: DateTime<Utc>, tz: Tz) -> Option<chrono::NaiveDateTime> {
+    let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    t.naive_utc().checked_add_offset(offset)
 }
 
 /// The last instant of `range` that it holds (its start when empty): the day a "To" column

@@ -20,12 +20,20 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> Vec<u8> {
     writer.into_inner().expect("a CSV in memory is written")
 }
 
+/// The local time of `t` in `format`, or its UTC time at chrono's very ends.
+fn local(t: DateTime<Utc>, tz: Tz, format: &str) -> String {
+    crate::local_time(t, tz)
+        .unwrap_or(t.naive_utc())
+        .format(format)
+        .to_string()
+}
+
 fn date(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d").to_string()
+    local(t, tz, "%Y-%m-%d")
 }
 
 fn minute(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    local(t, tz, "%Y-%m-%d %H:%M")
 }
 
 /// The From and To of a range as Rocket.Chat's page writes them: the local dates of its first

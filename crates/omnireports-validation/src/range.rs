@@ -2,7 +2,7 @@
 //! way moment measures it, and in order.
 
 use crate::date::{days_in_month, local_to_utc, parse_date};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use omnireports_model::DateRange;
 
@@ -55,7 +55,9 @@ pub fn years_between(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> f64 {
 /// moment's `startOf('day')`: local midnight (or the first instant of the day when midnight falls
 /// in a DST gap).
 fn start_of_day(instant: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-    let date = instant.with_timezone(&tz).date_naive();
+    // Checked: near chrono's ends the local time of a zone far from UTC cannot be named.
+    let offset = tz.offset_from_utc_datetime(&instant.naive_utc()).fix();
+    let date = instant.naive_utc().checked_add_offset(offset)?.date();
     local_to_utc(date.and_time(NaiveTime::MIN), tz)
 }
 
