@@ -28,13 +28,19 @@ const PIECES: &str =
     ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
                       (SELECT his FROM args), (SELECT signs FROM args)) AS p(level, lo, hi, sign))";
 
-/// [`PIECES`] of many ranges: each piece with the index of its range, and the weights of the
-/// logged rows as `w(step, idx, weight)`: a row in step `step` of the bounds counts `weight`
-/// times for range `idx`.
+/// [`PIECES`] of many ranges: each whole-bucket piece with the index of its range,
+/// `p(level, lo, hi, sign, idx)`; each distinct raw piece once, `r(lo, hi, qid)` (adjacent
+/// ranges share the raw rows at their common edge: read once), with `f(qid, idx, sign)` saying
+/// which ranges count it and how; and the weights of the logged rows as `w(step, idx, weight)`:
+/// a row in step `step` of the bounds counts `weight` times for range `idx`.
 const RANGES_PIECES: &str =
     ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
                       (SELECT his FROM args), (SELECT signs FROM args), (SELECT idxs FROM args)) \
                       AS p(level, lo, hi, sign, idx)), \
+       r AS (SELECT * FROM unnest((SELECT rlos FROM args), (SELECT rhis FROM args)) \
+                      WITH ORDINALITY AS r(lo, hi, qid)), \
+       f AS (SELECT * FROM unnest((SELECT fqids FROM args), (SELECT fidxs FROM args), \
+                      (SELECT fsigns FROM args)) AS f(qid, idx, sign)), \
        w AS (SELECT * FROM unnest((SELECT wsteps FROM args), (SELECT widxs FROM args), \
                       (SELECT wweights FROM args)) AS w(step, idx, weight))";
 
@@ -87,8 +93,11 @@ pub(crate) fn counts_sql(
         Ranges::Many => "p.idx, ",
     };
     let columns: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
-    let aggregated: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
-    let aggregated = format!("{}, a.n * p.sign AS n", aggregated.join(", "));
+    let of = |alias: &str| -> String {
+        let qualified: Vec<String> = columns.iter().map(|c| format!("{alias}.{c}")).collect();
+        qualified.join(", ")
+    };
+    let aggregated = format!("{}, a.n * p.sign AS n", of("a"));
     let raw: Vec<String> = dimension
         .keys
         .iter()
@@ -130,12 +139,23 @@ pub(crate) fn counts_sql(
     };
     let raw = raw.join(", ");
     let joins = dimension.joins;
-    let (pieces, logged) = match ranges {
+    let raw_rows = |select: &str, piece: &str| {
+        format!(
+            "SELECT {select} FROM conversations c{joins} \
+             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c} OFFSET 0"
+        )
+    };
+    let (pieces, logged, buckets, rows) = match ranges {
         Ranges::One => (
             PIECES,
             format!(
                 "SELECT {raw}, c.sign * (SELECT weights FROM args)[width_bucket(c.ts, (SELECT bounds FROM args))] \
                    AS n FROM conversation_changes c{joins}"
+            ),
+            buckets,
+            format!(
+                "SELECT y.* FROM p CROSS JOIN LATERAL ({}) AS y",
+                raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND")
             ),
         ),
         Ranges::Many => (
@@ -143,6 +163,16 @@ pub(crate) fn counts_sql(
             format!(
                 "SELECT w.idx, {raw}, c.sign * w.weight AS n FROM conversation_changes c{joins} \
                  JOIN w ON w.step = width_bucket(c.ts, (SELECT bounds FROM args))"
+            ),
+            buckets,
+            // A raw piece's rows are counted per key before they are signed for each range.
+            format!(
+                "SELECT f.idx, {y}, y.n * f.sign AS n FROM (\
+                   SELECT p.qid, {z}, count(*)::bigint AS n FROM r AS p CROSS JOIN LATERAL ({rows}) AS z \
+                   GROUP BY p.qid, {z}) AS y JOIN f ON f.qid = y.qid",
+                y = of("y"),
+                z = of("z"),
+                rows = raw_rows(&raw, ""),
             ),
         ),
     };
@@ -154,10 +184,7 @@ pub(crate) fn counts_sql(
            WHERE c.ts >= (SELECT bounds[1] FROM args) \
              AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c} \
            UNION ALL \
-           SELECT {p_idx}y.* FROM p CROSS JOIN LATERAL (\
-             SELECT {raw}, p.sign AS n FROM conversations c{joins} \
-             WHERE p.level = -1 AND c.ts >= p.lo AND c.ts < p.hi{filter_c} \
-             OFFSET 0) AS y\
+           {rows}\
          ) AS x GROUP BY {idx}{columns} HAVING sum(n) <> 0) {select}",
         columns = columns.join(", "),
         select = select.replace("{idx}", idx),
@@ -259,6 +286,11 @@ impl Queries {
             his: Vec::new(),
             signs: Vec::new(),
             idxs: Vec::new(),
+            rlos: Vec::new(),
+            rhis: Vec::new(),
+            fqids: Vec::new(),
+            fidxs: Vec::new(),
+            fsigns: Vec::new(),
             bounds: Vec::new(),
             steps: Vec::new(),
             step_idxs: Vec::new(),
@@ -266,18 +298,36 @@ impl Queries {
             units,
         };
         let mut whole: Vec<(Piece, i32)> = Vec::new();
+        let mut raw_ids: std::collections::HashMap<(DateTime<Utc>, DateTime<Utc>), i64> =
+            Default::default();
+        let mut raw_uses: std::collections::BTreeMap<(i64, i32), i64> = Default::default();
         for (idx, range) in ranges.iter().enumerate() {
             let idx = i32::try_from(idx).unwrap_or(i32::MAX);
             let range = range.storable();
             for piece in plan(range.start, range.end) {
+                if piece.level == crate::Level::Rows {
+                    let next = i64::try_from(raw_ids.len() + 1).unwrap_or(i64::MAX);
+                    let qid = *raw_ids.entry((piece.lo, piece.hi)).or_insert_with(|| {
+                        query.rlos.push(piece.lo);
+                        query.rhis.push(piece.hi);
+                        next
+                    });
+                    *raw_uses.entry((qid, idx)).or_default() += piece.sign;
+                    continue;
+                }
                 query.levels.push(piece.level as i16);
                 query.los.push(piece.lo);
                 query.his.push(piece.hi);
                 query.signs.push(piece.sign);
                 query.idxs.push(idx);
-                if piece.level != crate::Level::Rows {
-                    whole.push((piece, idx));
-                }
+                whole.push((piece, idx));
+            }
+        }
+        for ((qid, idx), sign) in raw_uses {
+            if sign != 0 {
+                query.fqids.push(qid);
+                query.fidxs.push(idx);
+                query.fsigns.push(sign);
             }
         }
         // One step function for all ranges: on each step, the summed sign per range of the
@@ -312,11 +362,19 @@ impl Queries {
 #[derive(Debug)]
 pub(crate) struct RangesQuery<'a> {
     rest: &'a str,
+    /// The whole-bucket pieces, each with its range's index.
     levels: Vec<i16>,
     los: Vec<DateTime<Utc>>,
     his: Vec<DateTime<Utc>>,
     signs: Vec<i64>,
     idxs: Vec<i32>,
+    /// The distinct raw pieces, and per (raw piece, range) the piece's 1-based id, the range
+    /// and the sign.
+    rlos: Vec<DateTime<Utc>>,
+    rhis: Vec<DateTime<Utc>>,
+    fqids: Vec<i64>,
+    fidxs: Vec<i32>,
+    fsigns: Vec<i64>,
     bounds: Vec<DateTime<Utc>>,
     steps: Vec<i32>,
     step_idxs: Vec<i32>,
@@ -337,6 +395,16 @@ impl QueryFragment<Pg> for RangesQuery<'_> {
         out.push_sql("::bigint[] AS signs, ");
         out.push_bind_param::<Array<Integer>, _>(&self.idxs)?;
         out.push_sql("::int[] AS idxs, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.rlos)?;
+        out.push_sql("::timestamptz[] AS rlos, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.rhis)?;
+        out.push_sql("::timestamptz[] AS rhis, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.fqids)?;
+        out.push_sql("::bigint[] AS fqids, ");
+        out.push_bind_param::<Array<Integer>, _>(&self.fidxs)?;
+        out.push_sql("::int[] AS fidxs, ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.fsigns)?;
+        out.push_sql("::bigint[] AS fsigns, ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.bounds)?;
         out.push_sql("::timestamptz[] AS bounds, ");
         out.push_bind_param::<Array<Integer>, _>(&self.steps)?;
