@@ -3,7 +3,8 @@
 
 use omnireports_error::ApiError;
 use omnireports_validation::{
-    parse_date, parse_query, parse_sort, validate, DateError, Tz, ValidationError,
+    parse_date, parse_query, parse_sort, validate, validate_extension, DateError, ParameterError,
+    Tz, ValidationError,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -176,6 +177,41 @@ proptest! {
     ) {
         if let Err(error) = validate(&query, tz, reads_sort) {
             check_failure(&query, error)?;
+        }
+    }
+
+    #[test]
+    fn the_extension_chain_fails_only_with_documented_400s(
+        query in prop_oneof![hostile_query(), hostile_params()],
+        extra in prop::collection::vec(prop_oneof![
+            Just("&timezone=Asia/Kathmandu".to_owned()),
+            Just("&timezone=Pacific/Kiritimati".to_owned()),
+            Just("&interval=week".to_owned()),
+            hostile_query().prop_map(|value| format!("&timezone={value}")),
+            hostile_query().prop_map(|value| format!("&interval={value}")),
+            hostile_query().prop_map(|value| format!("&{value}")),
+        ], 0..3),
+        tz in prop::sample::select(ZONES.as_slice()),
+        (reads_sort, takes_interval) in (any::<bool>(), any::<bool>()),
+    ) {
+        let query = format!("{query}{}", extra.concat());
+        if let Err(error) = validate_extension(&query, tz, reads_sort, takes_interval) {
+            let own = [ParameterError::Timezone.to_string(), ParameterError::Interval.to_string()];
+            let error = ApiError::from(error);
+            prop_assert_eq!(error.status_code(), 400, "{:?}", query);
+            let body: Value = serde_json::from_str(&error.to_json()).unwrap();
+            let text = body["error"].as_str().unwrap_or_default().to_owned();
+            let named = text
+                .strip_suffix(" [invalid-params]")
+                .is_some_and(|m| own.iter().any(|o| o == m)
+                    || (m.starts_with("The \"") && m.ends_with("\" query parameter is not allowed.")));
+            match named {
+                true => prop_assert_eq!(
+                    body,
+                    json!({"success": false, "error": text, "errorType": "invalid-params"})
+                ),
+                false => prop_assert_eq!(Some(body), documented_body(&error), "{:?}", query),
+            }
         }
     }
 

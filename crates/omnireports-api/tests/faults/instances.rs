@@ -121,7 +121,10 @@ fn two_servers_on_one_primary_answer_exactly_while_writes_flow() {
                 .unwrap_or(0.0)
         })
         .sum();
-    assert!(folded >= 600.0, "the servers folded at least the flow's changes: {folded}");
+    assert!(
+        folded >= 600.0,
+        "the servers folded at least the flow's changes: {folded}"
+    );
     for server in &servers {
         let outcome = get(&agent, &report_url(server), Some(&admin));
         assert_eq!(
