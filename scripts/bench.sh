@@ -135,28 +135,25 @@ for report in department agent; do
     results+=("$report $range-nocache $out")
   done
 done
-# Computed every time: the export CSV against the JSON report of the same month, and a 365-day
-# daily series per zone (dates without an offset are read in the series' zone: local midnights).
+# Computed every time, one client (the answer time, not a queue): the export CSV against the
+# JSON report of the same month, and a 365-day daily series per zone (dates without an offset
+# are read in the series' zone: local midnights).
 for report in department source status tags agent; do
-  if [[ $report != department && $report != agent ]]; then
-    log "loading conversations-by-$report, one-month, without the cache"
-    out=$(load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" "${ranges[one-month]}")
-    results+=("$report one-month-nocache $out")
-  fi
-  log "loading the export CSV of conversations-by-$report, one-month, without the cache"
-  out=$(load "/api/omnireports/v1/export/conversations-by-$report.csv" "${ranges[one-month]}")
-  results+=("$report export-nocache $out")
+  log "loading conversations-by-$report and its export CSV, one-month, one client, without the cache"
+  out=$(CONNECTIONS=1 THREADS=1 load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" "${ranges[one-month]}")
+  results+=("$report json-1client $out")
+  out=$(CONNECTIONS=1 THREADS=1 load "/api/omnireports/v1/export/conversations-by-$report.csv" "${ranges[one-month]}")
+  results+=("$report csv-1client $out")
 done
 series_range="$(date -u -d "$today -365 days" +%Y-%m-%d)/$today"
 for zone in Europe/Berlin Asia/Kathmandu; do
   for report in department source status tags agent; do
-    log "loading the daily series of conversations-by-$report in $zone, without the cache"
-    out=$(load "/api/omnireports/v1/timeseries/conversations-by-$report" "$series_range" 0 \
-      "$user" "$token" "&interval=day&timezone=$zone")
+    log "loading the daily series of conversations-by-$report in $zone, one client, without the cache"
+    out=$(CONNECTIONS=1 THREADS=1 load "/api/omnireports/v1/timeseries/conversations-by-$report" \
+      "$series_range" 0 "$user" "$token" "&interval=day&timezone=$zone")
     results+=("$report days-${zone#*/} $out")
   done
 done
-
 log "timing 365-day daily series in-process"
 series_out=$("$series_bin" "$DATABASE_URL" 21)
 log "timing the plain GROUP BY in-process (median of $RUNS)"
@@ -241,7 +238,8 @@ psql "$DATABASE_URL" -qc "DELETE FROM conversations WHERE id LIKE 'backlog%'" \
 
 printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores, shared_buffers %s\n' \
   "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)" "$PG_SHARED_BUFFERS"
-printf 'paced: random ranges, each connection pausing %s ms before each request; monitor: as a monitor of bench-unit\n\n' "$THINK_MS"
+printf 'paced: random ranges, each connection pausing %s ms before each request; monitor: as a monitor of bench-unit\n' "$THINK_MS"
+printf 'export-month: the export CSV, cached like the JSON; json-1client / csv-1client / days-<zone> (365-day daily series): one client (wrk -t1 -c1), cache off\n\n'
 printf '%-12s %-10s %9s %9s %9s %12s %14s\n' report range p50_ms p99_ms req/s groupby_ms groupby/p50
 for line in "${results[@]}"; do
   read -r report range rest <<<"$line"

@@ -145,7 +145,17 @@ async fn serve(
             let (computed, unchanged) = state
                 .reports_db
                 .run(move |conn| {
-                    let bodies = computing.compute_ranges(conn, &request, &asked)?;
+                    // One range is the report's own query, as its JSON route runs it.
+                    let bodies = match asked.as_slice() {
+                        [only] => {
+                            let own = ReportRequest {
+                                range: *only,
+                                ..request.clone()
+                            };
+                            vec![computing.compute(conn, &own)?]
+                        }
+                        _ => computing.compute_ranges(conn, &request, &asked)?,
+                    };
                     let unchanged = match version {
                         Some(version) => omnireports_db::data_version(conn)? == version,
                         None => false,
