@@ -87,19 +87,36 @@ pub(crate) fn counts_sql(
     ranges: Ranges,
     select: &str,
 ) -> String {
+    let all: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
+    counts_sql_by(dimension, scope, ranges, &all, select)
+}
+
+/// [`counts_sql`] whose many-ranges `counts` keep only the key columns `select` reads (every
+/// one of them with one range): fewer, narrower groups per range.
+pub(crate) fn counts_sql_by(
+    dimension: &Dimension,
+    scope: Scope,
+    ranges: Ranges,
+    read: &[&str],
+    select: &str,
+) -> String {
+    let keys: Vec<&omnireports_db::engine::Key> = dimension
+        .keys
+        .iter()
+        .filter(|key| ranges == Ranges::One || read.contains(&key.column))
+        .collect();
     let idx = ranges.idx();
     let p_idx = match ranges {
         Ranges::One => "",
         Ranges::Many => "p.idx, ",
     };
-    let columns: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
+    let columns: Vec<&str> = keys.iter().map(|key| key.column).collect();
     let of = |alias: &str| -> String {
         let qualified: Vec<String> = columns.iter().map(|c| format!("{alias}.{c}")).collect();
         qualified.join(", ")
     };
     let aggregated = format!("{}, a.n * p.sign AS n", of("a"));
-    let raw: Vec<String> = dimension
-        .keys
+    let raw: Vec<String> = keys
         .iter()
         .map(|key| format!("{} AS {}", key.expression, key.column))
         .collect();

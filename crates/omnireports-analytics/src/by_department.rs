@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
+use crate::aggregate::{self, counts_sql_by, Queries, Ranges, Scope};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -131,10 +131,11 @@ static QUERIES: Queries = Queries::new(by_name);
 /// Counts per department id, then per name; NULL id = no department. Departments that no
 /// longer exist are dropped by the join.
 fn by_name(scope: Scope, ranges: Ranges) -> String {
-    counts_sql(
+    counts_sql_by(
         &engine::DEPARTMENT,
         scope,
         ranges,
+        &["department_id"],
         "SELECT {idx}d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
          WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY {idx}d.name",
