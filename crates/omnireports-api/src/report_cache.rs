@@ -18,6 +18,8 @@ pub struct CacheKey {
     range: DateRange,
     sort: Sort,
     restriction: Restriction,
+    /// The zone and interval of an extension route's answer (`None` for a report's).
+    calendar: Option<(chrono_tz::Tz, omnireports_validation::Interval)>,
 }
 
 impl CacheKey {
@@ -27,6 +29,20 @@ impl CacheKey {
             range: request.range,
             sort: request.sort.clone(),
             restriction: request.restriction.clone(),
+            calendar: None,
+        }
+    }
+
+    /// The key of an extension route's answer, which the zone and interval shape too.
+    pub fn with_calendar(
+        route: &'static str,
+        request: &ReportRequest,
+        tz: chrono_tz::Tz,
+        interval: omnireports_validation::Interval,
+    ) -> Self {
+        Self {
+            calendar: Some((tz, interval)),
+            ..Self::new(route, request)
         }
     }
 }

@@ -126,11 +126,8 @@ async fn serve(
         Kind::Compare => vec![range, omnireports_trends::previous(range)],
         Kind::Export => vec![range],
     };
-    // The answer depends on the zone and interval too: they are part of the cache's name.
-    let key = CacheKey::new(
-        route_key(format!("{route} {} {}", tz.name(), interval.name())),
-        &request,
-    );
+    // The answer depends on the zone and interval too.
+    let key = CacheKey::with_calendar(route, &request, tz, interval);
     let cached = caller
         .version
         .and_then(|version| state.report_cache.get(&key, version));
