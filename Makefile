@@ -21,7 +21,7 @@ test-deps: ## Install the system packages the tests need (as root with apt-get; 
 CRATE_RULES := omnireports-error:diesel omnireports-validation:diesel omnireports-model:diesel \
 	omnireports-model:chrono-tz omnireports-analytics:omnireports-validation \
 	omnireports-analytics:chrono-tz omnireports-analytics:actix-web omnireports-auth:actix-web \
-	omnireports-import:actix-web
+	omnireports-import:actix-web omnireports-trends:actix-web
 
 lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, the crate rules, the schema snapshot
 	cargo fmt --all -- --check
