@@ -70,11 +70,13 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = Command::new(PG_SH)
-            .arg("destroy")
-            .arg(self.dir.path())
-            .output();
+        destroy(self.dir.path());
     }
+}
+
+/// `scripts/pg.sh destroy DIR`, whatever state the cluster is in (a drop must not panic).
+fn destroy(dir: &Path) {
+    let _ = Command::new(PG_SH).arg("destroy").arg(dir).output();
 }
 
 /// A streaming replica of a [`Cluster`] (`scripts/pg.sh replica`: `pg_basebackup -R`), on its
@@ -88,20 +90,11 @@ impl Standby {
     /// Copies `primary` and starts following it.
     pub fn of(primary: &Cluster) -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
-        let output = Command::new(PG_SH)
-            .arg("replica")
-            .arg(dir.path())
-            .arg(primary.url())
-            .env("PG_SOCKET_ONLY", "1")
-            .output()
-            .expect("run scripts/pg.sh replica");
-        assert!(
-            output.status.success(),
-            "pg.sh replica: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
-        let url = stdout.lines().last().unwrap_or_default().to_owned();
+        let url = pg_sh_args(&[
+            "replica".as_ref(),
+            dir.path().as_os_str(),
+            primary.url().as_ref(),
+        ]);
         Self { dir, url }
     }
 
@@ -121,25 +114,26 @@ impl Standby {
 
 impl Drop for Standby {
     fn drop(&mut self) {
-        let _ = Command::new(PG_SH)
-            .arg("destroy")
-            .arg(self.dir.path())
-            .output();
+        destroy(self.dir.path());
     }
 }
 
 /// Runs `scripts/pg.sh COMMAND DIR` for a socket-only cluster; returns its last stdout line
 /// (the URL for `start`: `postgres://omnireports@/postgres?host=DIR&port=N`).
 fn pg_sh(command: &str, dir: &Path) -> String {
+    pg_sh_args(&[command.as_ref(), dir.as_os_str()])
+}
+
+/// Runs `scripts/pg.sh ARGS…` in socket-only mode; returns its last stdout line.
+fn pg_sh_args(args: &[&std::ffi::OsStr]) -> String {
     let output = Command::new(PG_SH)
-        .arg(command)
-        .arg(dir)
+        .args(args)
         .env("PG_SOCKET_ONLY", "1")
         .output()
         .expect("run scripts/pg.sh");
     assert!(
         output.status.success(),
-        "pg.sh {command}: {}",
+        "pg.sh {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
