@@ -13,14 +13,14 @@
 # The machine's cores are shared: each measurement starts only once others use under QUIET% of
 # them (or after QUIET_WAIT s), and the header says how busy they were when measurements started.
 #
-#   RUNS=5 DURATION=10 PASSWORD_CHECKS="1 2" LOGIN_CLIENTS=20 scripts/bench-login.sh
+#   RUNS=5 DURATION=10 PASSWORD_CHECKS=1 LOGIN_CLIENTS=20 scripts/bench-login.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sandbox.sh
 
 RUNS=${RUNS:-5}
 DURATION=${DURATION:-10}              # seconds per measured wrk run
-PASSWORD_CHECKS=${PASSWORD_CHECKS:-"1 2"}  # auth.password_checks values, one server each
+PASSWORD_CHECKS=${PASSWORD_CHECKS:-1}  # auth.password_checks values, one server each
 LOGIN_CLIENTS=${LOGIN_CLIENTS:-20}
 CONNECTIONS=${CONNECTIONS:-16}        # report connections
 THREADS=${THREADS:-2}                 # wrk threads of the report load

@@ -78,8 +78,8 @@ pub struct AuthSettings {
     pub rocketchat_url: String,
     /// How long that answer may take before the request gets a 503.
     pub rocketchat_timeout_ms: u64,
-    /// Most bcrypt checks running at once (0 = half the cores, at least one): logins then
-    /// never take every core from the reports.
+    /// Threads for the bcrypt checks, at nice 19 (0 = half the cores; at most one fewer than
+    /// the cores, at least one): logins then take only the CPU the reports leave idle.
     pub password_checks: usize,
 }
 
