@@ -8,7 +8,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timestamptz, Untyped};
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
-use omnireports_db::engine::Dimension;
+use omnireports_db::engine::{Dimension, SCHEMA};
 use omnireports_model::DateRange;
 use std::sync::OnceLock;
 
@@ -194,7 +194,7 @@ pub(crate) fn counts_sql_by(
         ),
     };
     format!(
-        "{pieces}{scopes}, counts AS (SELECT {idx}{columns}, sum(n)::bigint AS n FROM (\
+        "{pieces}{scopes}, counts AS (SELECT {idx}{columns}, {SCHEMA}.total(n) AS n FROM (\
            {buckets} \
            UNION ALL \
            {logged} \
@@ -202,7 +202,7 @@ pub(crate) fn counts_sql_by(
              AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c} \
            UNION ALL \
            {rows}\
-         ) AS x GROUP BY {idx}{columns} HAVING sum(n) <> 0) {select}",
+         ) AS x GROUP BY {idx}{columns} HAVING {SCHEMA}.total(n) <> 0) {select}",
         columns = columns.join(", "),
         select = select.replace("{idx}", idx),
     )
@@ -585,14 +585,21 @@ pub(crate) fn labelled_bodies(
         .collect())
 }
 
+/// Rows sharing an id (departments of one name) make one entry.
 fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest) -> ReportBody {
     let mut unspecified = 0;
-    let mut data = Vec::with_capacity(rows.len());
+    let mut data: Vec<Entry> = Vec::with_capacity(rows.len());
+    let mut at: std::collections::HashMap<String, usize> = Default::default();
     for row in rows {
         let Some(id) = row.id else {
             unspecified += row.n;
             continue;
         };
+        if let Some(&index) = at.get(&id) {
+            data[index].value += row.n;
+            continue;
+        }
+        at.insert(id.clone(), data.len());
         data.push(Entry {
             label: row
                 .label

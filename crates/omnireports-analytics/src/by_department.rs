@@ -128,16 +128,17 @@ fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResu
 
 static QUERIES: Queries = Queries::new(by_name);
 
-/// Counts per department id, then per name; NULL id = no department. Departments that no
-/// longer exist are dropped by the join.
+/// Counts per department id with its name (the rows of one name are merged into one entry
+/// by [`aggregate::labelled_body`]); NULL id = no department. Departments that no longer exist
+/// are dropped by the join.
 fn by_name(scope: Scope, ranges: Ranges) -> String {
     counts_sql_by(
         &engine::DEPARTMENT,
         scope,
         ranges,
         &["department_id"],
-        "SELECT {idx}d.name AS id, d.name AS label, sum(x.n)::bigint AS n FROM counts AS x \
+        "SELECT {idx}d.name AS id, d.name AS label, x.n FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
-         WHERE x.department_id IS NULL OR d.id IS NOT NULL GROUP BY {idx}d.name",
+         WHERE x.department_id IS NULL OR d.id IS NOT NULL",
     )
 }

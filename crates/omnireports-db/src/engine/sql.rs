@@ -139,7 +139,7 @@ impl Table {
             _ => String::new(),
         };
         let mut ctes = vec![format!(
-            "l{} AS (SELECT {} AS bucket, {}, sum(c.sign) AS n FROM ({delta}) AS c{units}{} GROUP BY {groups})",
+            "l{} AS (SELECT {} AS bucket, {}, {SCHEMA}.total(c.sign) AS n FROM ({delta}) AS c{units}{} GROUP BY {groups})",
             Level::Hour as i16,
             Level::Hour.bucket_sql("c.ts"),
             exprs.join(", "),
@@ -148,7 +148,7 @@ impl Table {
         for pair in Level::ALL.windows(2) {
             let (finer, level) = (pair[0] as i16, pair[1]);
             ctes.push(format!(
-                "l{} AS (SELECT {} AS bucket, {names}, sum(n) AS n FROM l{finer} GROUP BY {groups})",
+                "l{} AS (SELECT {} AS bucket, {names}, {SCHEMA}.total(n) AS n FROM l{finer} GROUP BY {groups})",
                 level as i16,
                 level.bucket_sql("bucket"),
             ));
@@ -239,6 +239,10 @@ CREATE FUNCTION {SCHEMA}.week(day timestamptz) RETURNS timestamptz
 CREATE FUNCTION {SCHEMA}.month(ts timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN date_trunc('month', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+-- sum(bigint) without its numeric state and result: the reports add up tens of thousands of
+-- counts per answer. int8pl is bigint's `+`, so an overflow is an error, never a wrong count.
+CREATE AGGREGATE {SCHEMA}.total(bigint) (
+    SFUNC = int8pl, STYPE = bigint, COMBINEFUNC = int8pl, INITCOND = '0', PARALLEL = SAFE);
 -- The units that may see a conversation of `department` whose own ancestors are `ancestors`.
 CREATE FUNCTION {SCHEMA}.units(department text, ancestors text[]) RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -453,7 +457,7 @@ fn refill_units(tables: &[Table]) -> String {
         .map(|(unit, scoped)| {
             format!(
                 "    INSERT INTO {u} (level, bucket, unit, {k}, n)
-        SELECT level, bucket, unit, {k}, sum(n) FROM (
+        SELECT level, bucket, unit, {k}, {SCHEMA}.total(n) FROM (
             SELECT s.level, s.bucket, u.unit, {k}, s.n FROM {s} AS s
             JOIN omnireports_scope_units AS u ON u.department_id = s.department_id
              AND u.department_ancestors = s.department_ancestors
@@ -461,7 +465,7 @@ fn refill_units(tables: &[Table]) -> String {
             SELECT s.level, s.bucket, u.unit, {k}, s.n FROM {s} AS s
             CROSS JOIN LATERAL (SELECT DISTINCT unnest(s.department_ancestors)) AS u(unit)
             WHERE s.department_id IS NULL
-        ) AS x GROUP BY level, bucket, unit, {k} HAVING sum(n) <> 0;\n",
+        ) AS x GROUP BY level, bucket, unit, {k} HAVING {SCHEMA}.total(n) <> 0;\n",
                 u = unit.name,
                 s = scoped.name,
                 k = unit_keys(unit),
