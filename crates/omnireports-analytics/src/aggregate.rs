@@ -589,17 +589,11 @@ pub(crate) fn labelled_bodies(
 fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest) -> ReportBody {
     let mut unspecified = 0;
     let mut data: Vec<Entry> = Vec::with_capacity(rows.len());
-    let mut at: std::collections::HashMap<String, usize> = Default::default();
     for row in rows {
         let Some(id) = row.id else {
             unspecified += row.n;
             continue;
         };
-        if let Some(&index) = at.get(&id) {
-            data[index].value += row.n;
-            continue;
-        }
-        at.insert(id.clone(), data.len());
         data.push(Entry {
             label: row
                 .label
@@ -609,5 +603,13 @@ fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest)
             value: row.n,
         });
     }
+    data.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    data.dedup_by(|next, kept| {
+        let same = next.id == kept.id;
+        if same {
+            kept.value += next.value;
+        }
+        same
+    });
     ReportBody::summed(report, data, Some(unspecified), request)
 }
