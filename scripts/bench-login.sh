@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sandbox.sh
+source scripts/lib/bench.sh
 
 RUNS=${RUNS:-5}
 DURATION=${DURATION:-10}              # seconds per measured wrk run
@@ -31,14 +32,7 @@ QUIET_WAIT=${QUIET_WAIT:-600}         # seconds a measurement waits for that at 
 
 log() { printf 'bench-login: %s\n' "$*" >&2; }
 
-scripts/deps.sh
-if ! command -v wrk >/dev/null; then
-  [[ $EUID -eq 0 ]] || { log "install wrk (sudo apt-get install wrk)"; exit 1; }
-  apt-get install -y -qq wrk >&2
-fi
-cargo build --release -q -p omnireports-api --bin omnireports
-source scripts/lib/target-dir.sh
-bin=$TARGET_DIR/release/omnireports
+bench_release_server
 
 sandbox_cluster login
 login_wrk=''

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sandbox.sh
+source scripts/lib/bench.sh
 
 N=${N:-1000000}
 RUNS=${RUNS:-3}
@@ -23,14 +24,7 @@ export PG_SHARED_BUFFERS=${PG_SHARED_BUFFERS:-1GB}
 
 log() { printf 'bench-replica: %s\n' "$*" >&2; }
 
-scripts/deps.sh
-if ! command -v wrk >/dev/null; then
-  [[ $EUID -eq 0 ]] || { log "install wrk (sudo apt-get install wrk)"; exit 1; }
-  apt-get install -y -qq wrk >&2
-fi
-cargo build --release -q -p omnireports-api --bin omnireports
-source scripts/lib/target-dir.sh
-bin=$TARGET_DIR/release/omnireports
+bench_release_server
 
 sandbox_cluster replica
 primary_server='' replica_server=''

@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sandbox.sh
+source scripts/lib/bench.sh
 
 SOAK_SECONDS=${SOAK_SECONDS:-120}
 CONNECTIONS=${CONNECTIONS:-128}
@@ -21,14 +22,7 @@ ACQUIRE_MS=${ACQUIRE_MS:-2000}      # database.acquire_timeout_ms
 
 log() { printf 'bench-soak: %s\n' "$*" >&2; }
 
-scripts/deps.sh
-if ! command -v wrk >/dev/null; then
-  [[ $EUID -eq 0 ]] || { log "install wrk (sudo apt-get install wrk)"; exit 1; }
-  apt-get install -y -qq wrk >&2
-fi
-cargo build --release -q -p omnireports-api --bin omnireports
-source scripts/lib/target-dir.sh
-bin=$TARGET_DIR/release/omnireports
+bench_release_server
 
 sandbox_cluster soak
 wrk_pid=''
