@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Citus tier of `make test`: a real coordinator and two workers on this machine
+# (scripts/citus.sh), destroyed afterwards, also on failure or Ctrl-C; each test database is
+# made on all three and distributed by `omnireports migrate`'s Citus layout. Runs the Citus
+# test, the two exactness property tests and the import tests against it. Without Citus and
+# without ../shared/vendor to build it from, it says SKIPPED and passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rc=0
+scripts/citus.sh install || rc=$?
+if (( rc == 3 )); then
+  echo "citus-test.sh: SKIPPED: Citus is not installed (install Citus 12.1 for PostgreSQL 15, or keep ../shared/vendor)" >&2
+  exit 0
+fi
+(( rc == 0 )) || exit "$rc"
+
+NODES=$(mktemp -d /tmp/omnireports-citus.XXXXXX)
+trap 'scripts/citus.sh destroy "$NODES/cluster" >/dev/null 2>&1 || true; rm -rf "$NODES"' EXIT
+trap 'exit 130' INT TERM
+mapfile -t urls < <(scripts/citus.sh start "$NODES/cluster")
+(( ${#urls[@]} == 3 )) || { echo "citus-test.sh: the cluster did not start" >&2; exit 1; }
+
+started=$SECONDS
+DATABASE_URL=${urls[0]} OMNIREPORTS_TEST_CITUS_WORKERS="${urls[1]},${urls[2]}" \
+  cargo test "$@" \
+    -p omnireports-db --test citus \
+    -p omnireports-analytics --test exactness \
+    -p omnireports-trends --test exactness \
+    -p omnireports-import --test import
+echo "citus-test.sh: the Citus tier took $(( SECONDS - started )) s" >&2
