@@ -25,7 +25,7 @@ struct Columns {
 /// a table was created. Run after the versioned migrations, on every migration.
 ///
 /// Where the database has the `citus` extension, the tables are distributed first and the
-/// engine is laid out for Citus ([`citus`]).
+/// engine is laid out for Citus (`engine/citus.rs`; [`is_citus`](super::is_citus)).
 pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
     conn.transaction(|conn| {
         let citus = citus::is_citus(conn)?;
