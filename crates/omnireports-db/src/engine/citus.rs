@@ -169,7 +169,7 @@ pub(super) fn log_columns(dimensions: &[&Dimension]) -> Vec<&'static str> {
 /// Citus ones where they cannot.
 pub(super) fn schema(dimensions: &[&Dimension]) -> String {
     let tables = tables(dimensions);
-    [
+    let schema = [
         format!("CREATE SCHEMA {SCHEMA}"),
         shard_keys(),
         quoted_bodies(&sql::BUCKETS_AND_UNITS.replace("{SCHEMA}", SCHEMA)),
@@ -188,7 +188,23 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
             "ON departments FOR EACH ROW",
         ),
     ]
-    .join(";\n")
+    .join(";\n");
+    ["department_moved", "departments_truncated", "conversations_truncated"]
+        .iter()
+        .fold(schema, |schema, function| sequential(&schema, function))
+}
+
+/// `text` with the trigger function `function` writing the distributed tables over one
+/// connection per worker: after a statement that used several, Citus refuses to write a
+/// reference table in the same transaction (a writer's next `users` or `departments` row).
+fn sequential(text: &str, function: &str) -> String {
+    let head = format!("CREATE FUNCTION {SCHEMA}.{function}() RETURNS trigger LANGUAGE plpgsql");
+    assert!(text.contains(&head), "no `{head}` in the engine's schema");
+    text.replacen(
+        &head,
+        &format!("{head} SET citus.multi_shard_modify_mode = 'sequential'"),
+        1,
+    )
 }
 
 /// `text`'s SQL functions with their `RETURN expression` bodies as quoted `SELECT expression`
