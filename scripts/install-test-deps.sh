@@ -9,6 +9,8 @@
 #   python3, curl    the scripts (target directory, free ports, /health)
 #   chromium         the browser test (tests/browser), which says SKIPPED without it: optional
 #   nodejs, npm      the npm clients' test (tests/clients) and the browser test: required
+#   citus            the Citus tier (scripts/citus-test.sh), built from ../shared/vendor by
+#                    scripts/citus.sh where that is there; that tier says SKIPPED without it
 #
 # The de_DE.UTF-8 locale one test wants is made by scripts/test.sh. The Rust toolchain comes
 # from rustup (rust-toolchain.toml).
@@ -38,8 +40,16 @@ have node || required+=(nodejs)
 have npm || required+=(npm)
 [[ -x /usr/bin/chromium ]] || optional+=(chromium)
 
+# Citus for the Citus tier, when it can be built here (root, apt-get, the vendored source).
+citus() {
+  local rc=0
+  "$(dirname "$0")/citus.sh" install || rc=$?
+  (( rc == 0 || rc == 3 )) || echo "install-test-deps.sh: building Citus failed: the Citus tier will fail" >&2
+}
+
 if (( ${#required[@]} + ${#optional[@]} == 0 )); then
   echo "install-test-deps.sh: everything the tests need is installed" >&2
+  if (( ! check_only )) && [[ $EUID -eq 0 ]]; then citus; fi
   exit 0
 fi
 if (( check_only )) || [[ $EUID -ne 0 ]] || ! have apt-get; then
@@ -59,3 +69,4 @@ if (( ${#optional[@]} )); then
   apt_install "${optional[@]}" ||
     echo "install-test-deps.sh: installing ${optional[*]} failed: the browser test will be skipped" >&2
 fi
+citus

@@ -22,7 +22,8 @@
 # mode the server was started in.
 # Durability is switched off (fsync, full_page_writes, ...): the data is
 # disposable. PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sets
-# shared_buffers when a cluster is created. Progress and errors go to stderr.
+# shared_buffers when a cluster is created; PG_PRELOAD_LIBRARIES (default none) its
+# shared_preload_libraries (scripts/citus.sh: citus). Progress and errors go to stderr.
 #
 # Why the root/postgres dance:
 #   PostgreSQL refuses to run as root (initdb, pg_ctl and postgres all check),
@@ -215,6 +216,7 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 shared_buffers = ${PG_SHARED_BUFFERS:-128MB}
+shared_preload_libraries = '${PG_PRELOAD_LIBRARIES:-}'
 EOF
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a throwaway PostgreSQL cluster, which is
-# destroyed afterwards, also when a test fails or the run is interrupted; then the dashboard in
-# a headless browser (skipped, and said so, without Chromium).
+# destroyed afterwards, also when a test fails or the run is interrupted; then the Citus tier
+# (scripts/citus-test.sh) and the dashboard in a headless browser (skipped, and said so,
+# without Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sandbox.sh
@@ -17,5 +18,7 @@ fi
 sandbox_cluster test
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
+# The Citus tier: its own coordinator and two workers (SKIPPED where Citus cannot be had).
+scripts/citus-test.sh
 scripts/browser-test.sh
 scripts/clients-test.sh

@@ -243,11 +243,12 @@ fn scoped_buckets(table: &str, aggregated: &str, p_idx: &str) -> String {
     )
 }
 
-/// The report's query texts, one per [`Scope`] and [`Ranges`], each built on first use.
+/// The report's query texts, one per [`Scope`] and [`Ranges`], each built on first use; and
+/// the same for Citus.
 #[derive(Debug)]
 pub(crate) struct Queries {
     build: fn(Scope, Ranges) -> String,
-    texts: [OnceLock<String>; 6],
+    texts: [OnceLock<String>; 12],
 }
 
 fn scope_of(units: &Option<Vec<Option<String>>>) -> Scope {
@@ -262,23 +263,29 @@ impl Queries {
     pub(crate) const fn new(build: fn(Scope, Ranges) -> String) -> Self {
         Self {
             build,
-            texts: [const { OnceLock::new() }; 6],
+            texts: [const { OnceLock::new() }; 12],
         }
     }
 
-    fn text(&self, scope: Scope, ranges: Ranges) -> &str {
+    /// On Citus (`distributed`) without the `OFFSET 0` fences: Citus cannot push down a
+    /// LATERAL subquery with OFFSET that reads a CTE, and plans the pieces as a join anyway.
+    fn text(&self, scope: Scope, ranges: Ranges, distributed: bool) -> &str {
         let slot = scope as usize * 2 + usize::from(ranges == Ranges::Many);
-        self.texts[slot].get_or_init(|| (self.build)(scope, ranges))
+        match distributed {
+            false => self.texts[slot].get_or_init(|| (self.build)(scope, ranges)),
+            true => self.texts[6 + slot]
+                .get_or_init(|| (self.build)(scope, ranges).replace(" OFFSET 0", "")),
+        }
     }
 
     /// The query for this request with its parameters bound.
-    pub(crate) fn bind(&self, request: &ReportRequest) -> AggregateQuery<'_> {
+    pub(crate) fn bind(&self, request: &ReportRequest, distributed: bool) -> AggregateQuery<'_> {
         let range = request.range.storable();
         let pieces = plan(range.start, range.end);
         let steps = Steps::of(&pieces);
         let units = request.restriction.units();
         AggregateQuery {
-            rest: self.text(scope_of(&units), Ranges::One),
+            rest: self.text(scope_of(&units), Ranges::One, distributed),
             levels: pieces.iter().map(|p| p.level as i16).collect(),
             los: pieces.iter().map(|p| p.lo).collect(),
             his: pieces.iter().map(|p| p.hi).collect(),
@@ -294,10 +301,11 @@ impl Queries {
         &self,
         request: &ReportRequest,
         ranges: &[DateRange],
+        distributed: bool,
     ) -> RangesQuery<'_> {
         let units = request.restriction.units();
         let mut query = RangesQuery {
-            rest: self.text(scope_of(&units), Ranges::Many),
+            rest: self.text(scope_of(&units), Ranges::Many, distributed),
             levels: Vec::new(),
             los: Vec::new(),
             his: Vec::new(),
@@ -474,7 +482,10 @@ pub(crate) fn load_ranges<R>(
 where
     R: QueryableByName<Pg> + 'static,
 {
-    let rows: Vec<Indexed<R>> = queries.bind_ranges(request, ranges).load(conn)?;
+    let distributed = omnireports_db::engine::is_distributed(conn)?;
+    let rows: Vec<Indexed<R>> = queries
+        .bind_ranges(request, ranges, distributed)
+        .load(conn)?;
     let mut per_range: Vec<Vec<R>> = (0..ranges.len()).map(|_| Vec::new()).collect();
     for Indexed { idx, row } in rows {
         if let Some(rows) = usize::try_from(idx)
@@ -544,7 +555,8 @@ pub(crate) fn load<R>(
 where
     R: QueryableByName<Pg> + 'static,
 {
-    queries.bind(request).load(conn)
+    let distributed = omnireports_db::engine::is_distributed(conn)?;
+    queries.bind(request, distributed).load(conn)
 }
 
 /// A row of a report that groups by one id: `id` NULL is the report's "unspecified"; the label

@@ -252,7 +252,7 @@ struct Logged {
 
 /// Whether some changes are logged and not folded into the aggregates yet.
 fn logged(conn: &mut PgConnection) -> bool {
-    diesel::sql_query("SELECT EXISTS (SELECT FROM conversation_changes) AS logged")
+    diesel::sql_query("SELECT EXISTS (SELECT 1 FROM conversation_changes) AS logged")
         .get_result::<Logged>(conn)
         .unwrap()
         .logged

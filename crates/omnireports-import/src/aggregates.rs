@@ -23,9 +23,12 @@ struct Rooms {
 /// commits.
 pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
     let rooms: Rooms = diesel::sql_query(
+        // The staged ids less those already there (an `IN`, not a correlated NOT EXISTS, which
+        // Citus cannot run between a temporary and a distributed table).
         "SELECT (SELECT count(*) FROM conversations) AS existing,
-                (SELECT count(DISTINCT s.id) FROM import_conversations s
-                  WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = s.id)) AS new",
+                (SELECT count(DISTINCT id) FROM import_conversations)
+                - (SELECT count(*) FROM conversations
+                    WHERE id IN (SELECT id FROM import_conversations)) AS new",
     )
     .get_result(conn)
     .context("counting new rooms")?;

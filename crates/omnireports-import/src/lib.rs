@@ -106,6 +106,11 @@ fn run(
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})")).execute(conn)?;
         // Room for the sorts of the upserts (the server's memory, not ours).
         conn.batch_execute("SET LOCAL work_mem = '64MB'")?;
+        // On Citus, one connection per worker: the reference tables (trash, import_runs) may
+        // not be written after a statement that used several on the same transaction.
+        if omnireports_db::engine::is_distributed(conn)? {
+            conn.batch_execute("SET LOCAL citus.multi_shard_modify_mode = 'sequential'")?;
+        }
         staging::create(conn)?;
         let mut summary = Summary::default();
         for collection in Collection::ALL {

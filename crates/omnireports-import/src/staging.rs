@@ -420,13 +420,15 @@ pub fn sync_tokens(conn: &mut PgConnection) -> Result<TokenChanges, ImportError>
 }
 
 /// Roles that users or permissions refer to but the export does not define (its roles file is
-/// optional) are created, named after their id, so that every role in use exists.
+/// optional) are created, named after their id, so that every role in use exists. (Those that
+/// exist are left out before the insert: Citus counts the rows an INSERT … SELECT sends, not
+/// those it writes.)
 pub fn create_referenced_roles(conn: &mut PgConnection) -> Result<u64, ImportError> {
     diesel::sql_query(
         "INSERT INTO roles (id, name)
          SELECT DISTINCT r, r FROM (SELECT unnest(roles) FROM import_users
                                     UNION ALL SELECT unnest(roles) FROM import_permissions) x(r)
-         WHERE r IS NOT NULL
+         WHERE r IS NOT NULL AND r NOT IN (SELECT id FROM roles)
          ON CONFLICT (id) DO NOTHING",
     )
     .execute(conn)

@@ -1323,10 +1323,13 @@ fn a_first_import_rebuilds_the_aggregates_and_later_ones_maintain_them() {
     let dir = written(&fixtures::sample(), Encoding::Relaxed);
     many_rooms(dir.path(), 2_000);
 
-    // More new rooms than existing ones: one rebuild, which swaps in new tables.
+    // More new rooms than existing ones: one rebuild, which swaps in new tables (on Citus it
+    // refills them in place, and logs nothing either).
     let before = table_oid(conn);
     run(conn, dir.path()).unwrap();
-    assert_ne!(table_oid(conn), before, "the first import did not rebuild");
+    if !db.is_citus() {
+        assert_ne!(table_oid(conn), before, "the first import did not rebuild");
+    }
     let (fast, plain) = aggregates_and_plain(conn);
     assert_eq!(fast, plain);
     let readable = format!(

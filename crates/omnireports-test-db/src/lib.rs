@@ -11,12 +11,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const TEMPLATE_LOCK: i64 = 0x6f6d_6e69;
 const PREFIX: &str = "omnireports_test_";
 
+/// The workers of a Citus cluster whose coordinator `DATABASE_URL` names: server URLs, comma
+/// separated (`scripts/citus-test.sh` sets it). Each test database is then a Citus database.
+pub const CITUS_WORKERS: &str = "OMNIREPORTS_TEST_CITUS_WORKERS";
+
+/// Shards per distributed table in a test's Citus database: a few per worker is enough to
+/// spread the rows, and creating Citus's default 32 for each of the engine's tables in every
+/// test would cost seconds.
+const CITUS_SHARD_COUNT: u32 = 4;
+
 /// A private, migrated database, dropped when this value is dropped.
 #[derive(Debug)]
 pub struct TestDatabase {
     admin_url: String,
     name: String,
     url: String,
+    /// The Citus workers' server URLs, where the database exists too.
+    workers: Vec<String>,
 }
 
 impl TestDatabase {
@@ -29,15 +40,26 @@ impl TestDatabase {
             .expect("DATABASE_URL must name a PostgreSQL server (`make test` sets it)");
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL: {e}"));
-        let template = ensure_template(&mut admin, &admin_url);
+        let workers = citus_workers();
         let name = unique_name();
-        create_from_template(&mut admin, &name, &template);
+        if workers.is_empty() {
+            let template = ensure_template(&mut admin, &admin_url);
+            create_from_template(&mut admin, &name, &template);
+        } else {
+            create_on_citus(&mut admin, &admin_url, &workers, &name);
+        }
         let url = database_url(&admin_url, &name);
         Self {
             admin_url,
             name,
             url,
+            workers,
         }
+    }
+
+    /// Whether this database is distributed by Citus ([`CITUS_WORKERS`]).
+    pub fn is_citus(&self) -> bool {
+        !self.workers.is_empty()
     }
 
     /// The connection URL of this database.
@@ -64,13 +86,78 @@ impl Default for TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
-            if let Err(error) = admin.batch_execute(&sql) {
-                eprintln!("could not drop test database {}: {error}", self.name);
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        // The coordinator first: it holds connections to the workers' databases.
+        for server in std::iter::once(&self.admin_url).chain(&self.workers) {
+            if let Ok(mut admin) = PgConnection::establish(server) {
+                if let Err(error) = admin.batch_execute(&sql) {
+                    eprintln!("could not drop test database {}: {error}", self.name);
+                }
             }
         }
     }
+}
+
+fn citus_workers() -> Vec<String> {
+    std::env::var(CITUS_WORKERS)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The host and port of a `postgres://user@host:port/…` URL.
+fn host_port(url: &str) -> (String, u16) {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = host_port.rsplit_once(':').unwrap_or((host_port, "5432"));
+    let port = port.parse().unwrap_or_else(|_| panic!("no port in {url}"));
+    (host.to_owned(), port)
+}
+
+/// A Citus database (Citus 12.1 keeps its nodes per database): created on every node with the
+/// extension, the coordinator told where it and the workers are, then migrated. No template:
+/// a copy of a Citus database would name the template's shards.
+fn create_on_citus(admin: &mut PgConnection, admin_url: &str, workers: &[String], name: &str) {
+    // One at a time: adding nodes to two databases at once collides on the role Citus copies
+    // to the workers (a lock of the coordinator's admin database, which every test shares).
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+        .expect("take the Citus set-up lock");
+    let create = |server: &mut PgConnection, url: &str| {
+        server
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap_or_else(|e| panic!("create test database {name} on {url}: {e}"));
+        let mut conn = PgConnection::establish(&database_url(url, name))
+            .unwrap_or_else(|e| panic!("connect to {name} on {url}: {e}"));
+        conn.batch_execute("CREATE EXTENSION citus")
+            .unwrap_or_else(|e| panic!("CREATE EXTENSION citus on {url}: {e}"));
+        conn
+    };
+    for worker in workers {
+        let mut server = PgConnection::establish(worker)
+            .unwrap_or_else(|e| panic!("cannot connect to the Citus worker {worker}: {e}"));
+        create(&mut server, worker);
+    }
+    let mut conn = create(admin, admin_url);
+    let (host, port) = host_port(admin_url);
+    let mut sql = format!(
+        "ALTER DATABASE \"{name}\" SET citus.shard_count = {CITUS_SHARD_COUNT}; \
+         SET citus.shard_count = {CITUS_SHARD_COUNT}; \
+         SELECT citus_set_coordinator_host('{host}', {port});"
+    );
+    for worker in workers {
+        let (host, port) = host_port(worker);
+        sql.push_str(&format!("SELECT citus_add_node('{host}', {port});"));
+    }
+    conn.batch_execute(&sql)
+        .unwrap_or_else(|e| panic!("add the Citus nodes of {name}: {e}"));
+    omnireports_db::run_pending_migrations(&mut conn).expect("migrate the Citus test database");
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .expect("release the Citus set-up lock");
 }
 
 fn unique_name() -> String {

@@ -1,7 +1,7 @@
 //! Laying the engine out in a database: its tables where missing, its schema anew.
 
-use super::sql::{all_tables, create_log, logged_columns, schema};
-use super::{Dimension, FOLD_LOCK, SCHEMA};
+use super::sql::{all_tables, create_log, logged_columns, schema, Table};
+use super::{citus, Dimension, FOLD_LOCK, SCHEMA};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
@@ -23,17 +23,47 @@ struct Columns {
 /// schema is dropped, missing aggregate tables are created, the change log is laid out anew when
 /// its columns differ, the schema is created from `dimensions`, and every count is rebuilt when
 /// a table was created. Run after the versioned migrations, on every migration.
+///
+/// Where the database has the `citus` extension, the tables are distributed first and the
+/// engine is laid out for Citus (`engine/citus.rs`; [`is_citus`](super::is_citus)).
 pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
     conn.transaction(|conn| {
+        let citus = citus::is_citus(conn)?;
+        if citus {
+            citus::begin(conn)?;
+        }
         conn.batch_execute(&format!(
             "SELECT pg_advisory_xact_lock(hashtext('{FOLD_LOCK}'));
              LOCK TABLE conversations, departments, users IN SHARE ROW EXCLUSIVE MODE"
         ))?;
         fold_with_previous_engine(conn)?;
         conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))?;
-        let created = create_missing_tables(conn, dimensions)?;
-        lay_out_log(conn, dimensions)?;
-        conn.batch_execute(&schema(dimensions))?;
+        // After the drop: Citus distributes no table with the engine's triggers on it.
+        if citus {
+            citus::distribute_sources(conn)?;
+        }
+        let (tables, log, layout) = match citus {
+            false => (
+                all_tables(dimensions),
+                create_log(dimensions),
+                std::iter::once("sign")
+                    .chain(logged_columns(dimensions))
+                    .collect(),
+            ),
+            true => (
+                citus::tables(dimensions),
+                citus::create_log(dimensions),
+                citus::log_columns(dimensions),
+            ),
+        };
+        let created = create_missing_tables(conn, &tables, citus)?;
+        if lay_out_log(conn, &log, &layout)? && citus {
+            citus::distribute(conn, "conversation_changes")?;
+        }
+        match citus {
+            false => conn.batch_execute(&schema(dimensions))?,
+            true => citus::execute(conn, &citus::schema(dimensions))?,
+        }
         if created {
             conn.batch_execute(&format!("SELECT {SCHEMA}.rebuild_aggregates()"))?;
         }
@@ -69,40 +99,46 @@ fn fold_with_previous_engine(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Creates the aggregate tables that do not exist yet; whether it created any.
-fn create_missing_tables(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<bool> {
+/// Creates the aggregate tables that do not exist yet (distributed, on Citus); whether it
+/// created any.
+fn create_missing_tables(
+    conn: &mut PgConnection,
+    tables: &[Table],
+    citus: bool,
+) -> QueryResult<bool> {
     let mut created = false;
-    for table in all_tables(dimensions) {
+    for table in tables {
         let exists = flag(
             conn,
             &format!("SELECT to_regclass('{}') IS NOT NULL AS value", table.name),
         )?;
         if !exists {
             conn.batch_execute(&table.create())?;
+            if citus {
+                citus::distribute(conn, table.name)?;
+            }
             created = true;
         }
     }
     Ok(created)
 }
 
-/// The change log with the columns `dimensions` read. It is empty here (folded above), so a
-/// log of other columns is simply replaced.
-fn lay_out_log(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
+/// The change log with the columns `wanted` (made by `create`). It is empty here (folded
+/// above), so a log of other columns is simply replaced; whether it was.
+fn lay_out_log(conn: &mut PgConnection, create: &str, wanted: &[&str]) -> QueryResult<bool> {
     let current = diesel::sql_query(
         "SELECT array_agg(attname::text ORDER BY attnum) AS names FROM pg_attribute \
          WHERE attrelid = to_regclass('conversation_changes') AND attnum > 0 AND NOT attisdropped",
     )
     .get_result::<Columns>(conn)?
     .names;
-    let wanted: Vec<String> = std::iter::once("sign")
-        .chain(logged_columns(dimensions))
-        .map(str::to_owned)
-        .collect();
-    if current.as_ref() != Some(&wanted) {
-        conn.batch_execute("DROP TABLE IF EXISTS conversation_changes")?;
-        conn.batch_execute(&create_log(dimensions))?;
+    let wanted: Vec<String> = wanted.iter().map(|c| (*c).to_owned()).collect();
+    if current.as_ref() == Some(&wanted) {
+        return Ok(false);
     }
-    Ok(())
+    conn.batch_execute("DROP TABLE IF EXISTS conversation_changes")?;
+    citus::execute(conn, create)?;
+    Ok(true)
 }
 
 /// Whether the engine's schema exists (an [`install`] committed).

@@ -4,9 +4,11 @@
 //! the per-unit counts. The functions and triggers live in the schema [`SCHEMA`], dropped and
 //! created anew on every migration, so versioned migrations only create the source tables.
 
+mod citus;
 mod install;
 mod sql;
 
+pub use citus::{is_citus, is_distributed};
 pub use install::{install, is_installed, uninstall};
 
 /// The SQL that [`install`] runs to create the engine's schema for `dimensions` (the tables'

@@ -7,13 +7,13 @@ use super::{Dimension, Level, FOLD_LOCK, SCHEMA};
 #[derive(Debug)]
 pub(super) struct Table {
     pub name: &'static str,
-    kind: Kind,
-    columns: Vec<Column>,
+    pub(super) kind: Kind,
+    pub(super) columns: Vec<Column>,
     joins: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// Keyed (level, bucket, keys): the unrestricted table.
     Plain,
     /// Keyed (level, department, ancestors, bucket, keys).
@@ -23,10 +23,10 @@ enum Kind {
 }
 
 #[derive(Debug)]
-struct Column {
-    name: &'static str,
-    sql_type: &'static str,
-    expression: &'static str,
+pub(super) struct Column {
+    pub(super) name: &'static str,
+    pub(super) sql_type: &'static str,
+    pub(super) expression: &'static str,
 }
 
 const SCOPE: [Column; 2] = [
@@ -123,7 +123,7 @@ impl Table {
     /// One statement adding the signed rows `delta` (an SQL query, its rows called `c`) to
     /// `target` at every level: hours from the rows, every coarser level from the finer one.
     /// With `upsert`, into the filled table; else plain INSERTs into an empty copy.
-    fn add(&self, delta: &str, target: &str, upsert: bool) -> String {
+    pub(super) fn add(&self, delta: &str, target: &str, upsert: bool) -> String {
         let exprs: Vec<String> = self
             .columns
             .iter()
@@ -216,7 +216,9 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
     let tables = all_tables(dimensions);
     [
         format!("CREATE SCHEMA {SCHEMA}"),
-        COMMON.replace("{SCHEMA}", SCHEMA),
+        BUCKETS_AND_UNITS.replace("{SCHEMA}", SCHEMA),
+        DATA_VERSION.replace("{SCHEMA}", SCHEMA),
+        REVOKE_TOKENS.replace("{SCHEMA}", SCHEMA),
         log_triggers(dimensions),
         truncate_trigger(&tables),
         fold(&tables),
@@ -228,9 +230,9 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
     .join(";\n")
 }
 
-/// What does not depend on the dimensions: bucket functions, units, the data version and token
-/// revocation.
-const COMMON: &str = r#"
+/// What does not depend on the dimensions: bucket functions and units, then the data version,
+/// then token revocation.
+pub(super) const BUCKETS_AND_UNITS: &str = r#"
 CREATE FUNCTION {SCHEMA}.week(day timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (date_trunc('month', day AT TIME ZONE 'UTC')
@@ -247,7 +249,9 @@ CREATE AGGREGATE {SCHEMA}.total(bigint) (
 CREATE FUNCTION {SCHEMA}.units(department text, ancestors text[]) RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN ARRAY(SELECT DISTINCT u FROM unnest(ancestors || coalesce(
-        (SELECT d.ancestors FROM public.departments d WHERE d.id = department), '{}')) AS u);
+        (SELECT d.ancestors FROM public.departments d WHERE d.id = department), '{}')) AS u)"#;
+
+const DATA_VERSION: &str = r#"
 -- Every statement that writes what reports read moves the data version (the report cache).
 CREATE FUNCTION {SCHEMA}.bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -263,7 +267,9 @@ CREATE TRIGGER departments_data_version
     FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.bump_data_version();
 CREATE TRIGGER users_data_version
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.bump_data_version();
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.bump_data_version()"#;
+
+pub(super) const REVOKE_TOKENS: &str = r#"
 -- Deactivating a user revokes every token they hold, as Rocket.Chat unsets their loginTokens.
 CREATE FUNCTION {SCHEMA}.revoke_tokens_of_deactivated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -326,13 +332,13 @@ $fn$"
     sql.join(";\n")
 }
 
-fn table_list(tables: &[Table]) -> String {
+pub(super) fn table_list(tables: &[Table]) -> String {
     let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
     names.join(", ")
 }
 
 /// TRUNCATE conversations empties every count and the log, after any running fold.
-fn truncate_trigger(tables: &[Table]) -> String {
+pub(super) fn truncate_trigger(tables: &[Table]) -> String {
     format!(
         "CREATE FUNCTION {SCHEMA}.conversations_truncated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -450,7 +456,7 @@ fn unit_keys(unit: &Table) -> String {
 /// Fills the per-unit tables anew from the scoped ones, the units looked up once per scope
 /// (every scope has month rows in agg_department, which the same folds and rebuilds fill).
 /// Scopes without a department (`=` never matches NULL) count under their own ancestors.
-fn refill_units(tables: &[Table]) -> String {
+pub(super) fn refill_units(tables: &[Table]) -> String {
     let pairs = unit_pairs(tables);
     let statements: Vec<String> = pairs
         .iter()
@@ -499,7 +505,7 @@ $fn$",
 
 /// Counts every conversation anew: waits for a running fold, drops the log (whose changes the
 /// refill counts), refills the tables and derives the per-unit ones.
-fn rebuild() -> String {
+pub(super) fn rebuild() -> String {
     format!(
         "CREATE FUNCTION {SCHEMA}.rebuild_aggregates() RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -517,7 +523,7 @@ $fn$"
 /// leave the units it no longer has and join the new ones, except under the units their own
 /// ancestors name (counted there anyway), in the same transaction, after any running fold.
 /// TRUNCATE departments derives the per-unit tables anew.
-fn department_moves(tables: &[Table]) -> String {
+pub(super) fn department_moves(tables: &[Table]) -> String {
     let statements: Vec<String> = unit_pairs(tables)
         .iter()
         .map(|(unit, scoped)| {
