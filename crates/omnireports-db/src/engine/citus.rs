@@ -189,9 +189,13 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
         ),
     ]
     .join(";\n");
-    ["department_moved", "departments_truncated", "conversations_truncated"]
-        .iter()
-        .fold(schema, |schema, function| sequential(&schema, function))
+    [
+        "department_moved",
+        "departments_truncated",
+        "conversations_truncated",
+    ]
+    .iter()
+    .fold(schema, |schema, function| sequential(&schema, function))
 }
 
 /// `text` with the trigger function `function` writing the distributed tables over one
