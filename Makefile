@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help run test check test-deps lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak bench-login bench-replica schema
+.PHONY: help run test check test-deps lint fmt db-up db-down build bench bench-import fuzz-api fuzz bench-soak bench-login bench-replica bench-citus schema
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ bench-soak: ## 128 connections on an 8-connection pool for SOAK_SECONDS (120): R
 
 bench-replica: ## Reports read from a streaming replica vs from the primary, p50/p99 (N=1,000,000, RUNS=3)
 	@scripts/bench-replica.sh
+
+bench-citus: ## Citus (a coordinator, 2 workers) vs one PostgreSQL: import, increment, report p50/p99 (ROOMS=1,000,000)
+	@scripts/bench-citus.sh
 
 bench-login: ## Login p50/p99 at bcrypt cost 10 (1 and 20 clients); report p99 alone vs. during 20 logging in (RUNS, 5)
 	@scripts/bench-login.sh

@@ -53,36 +53,11 @@ for _ in $(seq 120); do
 done
 [[ $behind == f ]] || { log "the replica did not catch up"; exit 1; }
 
-# serve VAR=VALUE...: a server on a free port; prints "PID URL".
-serve() {
-  local port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  env OMNIREPORTS_CONFIG_DIR=/nonexistent OMNIREPORTS_RATE_LIMIT__ENABLED=false \
-    OMNIREPORTS_CACHE__MAX_BYTES=0 OMNIREPORTS_LOG__FILTER=warn "$@" \
-    "$bin" serve --bind "127.0.0.1:$port" 2>>"$SANDBOX_DIR/server.log" &
-  local pid=$!
-  for _ in $(seq 150); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null && { echo "$pid http://127.0.0.1:$port"; return; }
-    sleep 0.2
-  done
-  log "no server on port $port"; exit 1
-}
-read -r primary_server primary_url < <(serve)
-read -r replica_server replica_served < <(serve OMNIREPORTS_DATABASE__READ_URL="$replica_url")
+export BENCH_USER=$user BENCH_TOKEN=$token BENCH_LOG=$SANDBOX_DIR/server.log
+read -r primary_server primary_url < <(bench_serve "$DATABASE_URL")
+read -r replica_server replica_served < <(bench_serve "$DATABASE_URL" OMNIREPORTS_DATABASE__READ_URL="$replica_url")
 ready=$(curl -s "$replica_served/ready")
 grep -q '"status":"up"' <<<"$ready" || { log "the replica server is not reading the replica: $ready"; exit 1; }
-
-# load URL REPORT SECONDS: "p50 p99 rps errors non2xx".
-load() {
-  BENCH_PATH=/api/v1/livechat/analytics/dashboards/conversations-by-$2 BENCH_RANGE=random \
-    BENCH_USER=$user BENCH_TOKEN=$token BENCH_THINK_MS=$THINK_MS \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3s" -s scripts/bench/report.lua "$1" |
-    sed -n 's/^RESULT p50_ms=\(.*\) p99_ms=\(.*\) rps=\(.*\) errors=\(.*\) non2xx=\(.*\)$/\1 \2 \3 \4 \5/p'
-}
-measure() { load "$1" "$2" 1 >/dev/null; load "$1" "$2" "$DURATION"; }
-median() {
-  sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
 
 printf '\nomnireports bench-replica: %s conversations, %s cores, %s runs of %s s per report and server (medians)\n' \
   "$(psql "$DATABASE_URL" -qAtc 'SELECT count(*) FROM conversations')" "$(nproc)" "$RUNS" "$DURATION"
@@ -93,15 +68,12 @@ for report in $REPORTS; do
   log "conversations-by-$report"
   primary=() replica=()
   for _ in $(seq "$RUNS"); do
-    primary+=("$(measure "$primary_url" "$report")")
-    replica+=("$(measure "$replica_served" "$report")")
+    primary+=("$(bench_reports "$primary_url" "$report" "$DURATION")")
+    replica+=("$(bench_reports "$replica_served" "$report" "$DURATION")")
   done
   for side in primary replica; do
     declare -n runs=$side
-    p50=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | median)
-    p99=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f2 | median)
-    rps=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f3 | median)
-    failed=$(printf '%s\n' "${runs[@]}" | awk '{n += $4 + $5} END {print n + 0}')
+    read -r p50 p99 rps failed < <(printf '%s\n' "${runs[@]}" | bench_summary)
     printf '%-12s %-8s %9.2f %9.2f %9.1f %7s\n' "$report" "$side" "$p50" "$p99" "$rps" "$failed"
   done
 done

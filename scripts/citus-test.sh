@@ -40,15 +40,7 @@ cargo test -p omnireports-import --test import -- \
 
 # The binary on it: `omnireports migrate` and `demo` in a Citus database of its own, then a
 # report served from it equals the plain count, before and after a write.
-db=omnireports_citus_smoke
-for url in "${urls[1]}" "${urls[2]}" "${urls[0]}"; do
-  psql "$url" -qc "CREATE DATABASE $db" && psql "${url%/postgres}/$db" -qc 'CREATE EXTENSION citus'
-done
-coordinator=${urls[0]%/postgres}/$db
-port() { local p=${1##*:}; printf '%s' "${p%%/*}"; }
-psql "$coordinator" -q -c "SELECT citus_set_coordinator_host('127.0.0.1', $(port "${urls[0]}"))" \
-  -c "SELECT citus_add_node('127.0.0.1', $(port "${urls[1]}"))" \
-  -c "SELECT citus_add_node('127.0.0.1', $(port "${urls[2]}"))" >/dev/null
+coordinator=$(scripts/citus.sh database "$NODES/cluster" omnireports_citus_smoke)
 cargo build --bin omnireports
 source scripts/lib/target-dir.sh
 bin=$TARGET_DIR/debug/omnireports

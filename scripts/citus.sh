@@ -8,6 +8,10 @@
 #                                   when neither is there (callers say SKIPPED)
 #   scripts/citus.sh start DIR      a coordinator and two workers under DIR, started; prints
 #                                   three lines: the coordinator's URL, then each worker's
+#   scripts/citus.sh database DIR NAME
+#                                   a Citus database NAME on the cluster in DIR (created on the
+#                                   three nodes, the extension, the nodes known); prints the
+#                                   coordinator's URL of it
 #   scripts/citus.sh destroy DIR    stop them and delete their data
 #
 # A database of the cluster is Citus's only once it has the extension and knows its nodes
@@ -74,6 +78,21 @@ cmd_start() {
   printf '%s\n' "${urls[@]}"
 }
 
+cmd_database() {
+  local dir=$1 db=$2 url urls=() port
+  for name in "${NODES[@]}"; do
+    url=$(scripts/pg.sh url "$dir/$name") || die "$dir/$name is not running"
+    psql "$url" -qc "CREATE DATABASE $db"
+    psql "${url%/postgres}/$db" -qc 'CREATE EXTENSION citus'
+    urls+=("${url%/postgres}/$db")
+  done
+  port() { local p=${1##*:}; printf '%s' "${p%%/*}"; }
+  psql "${urls[0]}" -q -c "SELECT citus_set_coordinator_host('127.0.0.1', $(port "${urls[0]}"))" \
+    -c "SELECT citus_add_node('127.0.0.1', $(port "${urls[1]}"))" \
+    -c "SELECT citus_add_node('127.0.0.1', $(port "${urls[2]}"))" >/dev/null
+  printf '%s\n' "${urls[0]}"
+}
+
 cmd_destroy() {
   local dir=$1 name
   for name in "${NODES[@]}"; do
@@ -86,6 +105,7 @@ case ${1:-} in
   available) available ;;
   install) cmd_install ;;
   start) [[ -n ${2:-} ]] || die "usage: $0 start DIR"; cmd_start "$2" ;;
+  database) [[ -n ${3:-} ]] || die "usage: $0 database DIR NAME"; cmd_database "$2" "$3" ;;
   destroy) [[ -n ${2:-} ]] || die "usage: $0 destroy DIR"; cmd_destroy "$2" ;;
-  *) echo "usage: $0 {available|install|start DIR|destroy DIR}" >&2; exit 2 ;;
+  *) echo "usage: $0 {available|install|start DIR|database DIR NAME|destroy DIR}" >&2; exit 2 ;;
 esac
