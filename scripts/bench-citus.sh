@@ -36,7 +36,13 @@ work=$(mktemp -d /tmp/omnireports-bench-citus.XXXXXX)
 chmod 755 "$work"
 servers=()
 cleanup() {
+  local status=$?
   for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if (( status != 0 )); then # the nodes' logs, for what went wrong
+    for node in "$work"/citus/*/ "$work/plain/"; do
+      tail -n 50 "$(cat "$node/location" 2>/dev/null || echo "$node")/postgres.log" >&2 || true
+    done
+  fi
   scripts/pg.sh destroy "$work/plain" >/dev/null 2>&1 || true
   scripts/citus.sh destroy "$work/citus" >/dev/null 2>&1 || true
   rm -rf "$work"
