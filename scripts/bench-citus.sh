@@ -101,10 +101,10 @@ for side in plain citus; do
 done
 
 # A user and a token in each database.
-declare -A user token
+declare -A bench_user bench_token
 for side in plain citus; do
-  user[$side]=$(DATABASE_URL=${url[$side]} "$bin" user create --username bench --role admin 2>/dev/null)
-  token[$side]=$(DATABASE_URL=${url[$side]} "$bin" token create --user bench --personal bench 2>/dev/null)
+  bench_user[$side]=$(DATABASE_URL=${url[$side]} "$bin" user create --username bench --role admin 2>/dev/null)
+  bench_token[$side]=$(DATABASE_URL=${url[$side]} "$bin" token create --user bench --personal bench 2>/dev/null)
 done
 
 declare -A served
@@ -119,20 +119,8 @@ printf 'first import %s s (plain) / %s s (Citus); increment (%s changed, %s tras
   "${first[plain]}" "${first[citus]}" "$changed" "$trashed" "${increment[plain]}" "${increment[citus]}"
 printf 'reports: random ranges up to a year, wrk -t%s -c%s, each connection pausing %s ms; cache and rate limiter off; %s runs of %s s (medians)\n\n' \
   "$THREADS" "$CONNECTIONS" "$THINK_MS" "$RUNS" "$DURATION"
-printf '%-12s %-6s %9s %9s %9s %7s\n' report on p50_ms p99_ms req/s failed
+printf '%-12s %-8s %9s %9s %9s %7s\n' report on p50_ms p99_ms req/s failed
 for report in $REPORTS; do
   log "conversations-by-$report"
-  plain=() citus=()
-  for _ in $(seq "$RUNS"); do
-    for side in plain citus; do
-      declare -n runs=$side
-      runs+=("$(BENCH_USER=${user[$side]} BENCH_TOKEN=${token[$side]} \
-        bench_reports "${served[$side]}" "$report" "$DURATION")")
-    done
-  done
-  for side in plain citus; do
-    declare -n runs=$side
-    read -r p50 p99 rps failed < <(printf '%s\n' "${runs[@]}" | bench_summary)
-    printf '%-12s %-6s %9.2f %9.2f %9.1f %7s\n' "$report" "$side" "$p50" "$p99" "$rps" "$failed"
-  done
+  bench_compare "$report" plain citus
 done

@@ -53,10 +53,11 @@ for _ in $(seq 120); do
 done
 [[ $behind == f ]] || { log "the replica did not catch up"; exit 1; }
 
-export BENCH_USER=$user BENCH_TOKEN=$token BENCH_LOG=$SANDBOX_DIR/server.log
-read -r primary_server primary_url < <(bench_serve "$DATABASE_URL")
-read -r replica_server replica_served < <(bench_serve "$DATABASE_URL" OMNIREPORTS_DATABASE__READ_URL="$replica_url")
-ready=$(curl -s "$replica_served/ready")
+export BENCH_LOG=$SANDBOX_DIR/server.log
+declare -A served bench_user=([primary]=$user [replica]=$user) bench_token=([primary]=$token [replica]=$token)
+read -r primary_server served[primary] < <(bench_serve "$DATABASE_URL")
+read -r replica_server served[replica] < <(bench_serve "$DATABASE_URL" OMNIREPORTS_DATABASE__READ_URL="$replica_url")
+ready=$(curl -s "${served[replica]}/ready")
 grep -q '"status":"up"' <<<"$ready" || { log "the replica server is not reading the replica: $ready"; exit 1; }
 
 printf '\nomnireports bench-replica: %s conversations, %s cores, %s runs of %s s per report and server (medians)\n' \
@@ -66,16 +67,7 @@ printf 'random ranges up to a year, wrk -t%s -c%s, each connection pausing %s ms
 printf '%-12s %-8s %9s %9s %9s %7s\n' report reads p50_ms p99_ms req/s failed
 for report in $REPORTS; do
   log "conversations-by-$report"
-  primary=() replica=()
-  for _ in $(seq "$RUNS"); do
-    primary+=("$(bench_reports "$primary_url" "$report" "$DURATION")")
-    replica+=("$(bench_reports "$replica_served" "$report" "$DURATION")")
-  done
-  for side in primary replica; do
-    declare -n runs=$side
-    read -r p50 p99 rps failed < <(printf '%s\n' "${runs[@]}" | bench_summary)
-    printf '%-12s %-8s %9.2f %9.2f %9.1f %7s\n' "$report" "$side" "$p50" "$p99" "$rps" "$failed"
-  done
+  bench_compare "$report" primary replica
 done
-reads=$(curl -s "$replica_served/metrics" | grep '^omnireports_report_reads_total' || true)
+reads=$(curl -s "${served[replica]}/metrics" | grep '^omnireports_report_reads_total' || true)
 printf '\nthe replica server'"'"'s reads:\n%s\n' "$reads"

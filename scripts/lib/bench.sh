@@ -25,6 +25,10 @@ bench_release_server() {
 #                          $BENCH_USER/$BENCH_TOKEN, CONNECTIONS connections each pausing
 #                          THINK_MS (below saturation): "p50_ms p99_ms req/s errors non2xx",
 #                          after a one-second warm-up
+#   bench_compare REPORT SIDE...
+#                          RUNS runs of DURATION s of bench_reports per SIDE, alternating,
+#                          against ${served[SIDE]} as ${bench_user[SIDE]}/${bench_token[SIDE]};
+#                          prints a row per SIDE: report, side, p50, p99, req/s, failed
 #   bench_median           the median of the numbers on its input, one a line
 #   bench_summary          of bench_reports lines: "p50 p99 req/s" medians and the failures
 
@@ -65,4 +69,20 @@ bench_summary() {
   printf '%s %s %s %s\n' "$(cut -d' ' -f1 <<<"$lines" | bench_median)" \
     "$(cut -d' ' -f2 <<<"$lines" | bench_median)" "$(cut -d' ' -f3 <<<"$lines" | bench_median)" \
     "$(awk '{n += $4 + $5} END {print n + 0}' <<<"$lines")"
+}
+
+bench_compare() {
+  local report=$1 side run p50 p99 rps failed
+  shift
+  local -A lines=()
+  for run in $(seq "$RUNS"); do
+    for side in "$@"; do
+      lines[$side]+="$(BENCH_USER=${bench_user[$side]} BENCH_TOKEN=${bench_token[$side]} \
+        bench_reports "${served[$side]}" "$report" "$DURATION")"$'\n'
+    done
+  done
+  for side in "$@"; do
+    read -r p50 p99 rps failed < <(printf '%s' "${lines[$side]}" | bench_summary)
+    printf '%-12s %-8s %9.2f %9.2f %9.1f %7s\n' "$report" "$side" "$p50" "$p99" "$rps" "$failed"
+  done
 }
