@@ -2,6 +2,7 @@
 //! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece, Steps};
+use crate::Level;
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -10,6 +11,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timest
 use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 use omnireports_db::engine::{Dimension, SCHEMA};
 use omnireports_model::DateRange;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// Who asks, as far as the query text goes.
@@ -28,38 +30,32 @@ const PIECES: &str =
     ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
                       (SELECT his FROM args), (SELECT signs FROM args)) AS p(level, lo, hi, sign))";
 
-/// [`PIECES`] of many ranges: each whole-bucket piece with the index of its range,
-/// `p(level, lo, hi, sign, idx)`; each distinct raw piece once, `r(lo, hi, qid)` (adjacent
-/// ranges share the raw rows at their common edge: read once), with `f(qid, idx, sign)` saying
-/// which ranges count it and how; and the weights of the logged rows as `w(step, idx, weight)`:
-/// a row in step `step` of the bounds counts `weight` times for range `idx`.
-const RANGES_PIECES: &str =
-    ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
-                      (SELECT his FROM args), (SELECT signs FROM args), (SELECT idxs FROM args)) \
-                      AS p(level, lo, hi, sign, idx)), \
+/// The sources of many ranges, each read once however many ranges count it: every distinct
+/// whole bucket as `b(level, bucket, src)` and every distinct raw piece as `r(lo, hi, qid)`.
+/// Which ranges a source counts for, and with what sign, stays in Rust ([`Fanout`]): summing
+/// there is cheaper than grouping by range and key in SQL.
+const SOURCES: &str =
+    ", b AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT buckets FROM args)) \
+                      WITH ORDINALITY AS b(level, bucket, src)), \
        r AS (SELECT * FROM unnest((SELECT rlos FROM args), (SELECT rhis FROM args)) \
-                      WITH ORDINALITY AS r(lo, hi, qid)), \
-       f AS (SELECT * FROM unnest((SELECT fqids FROM args), (SELECT fidxs FROM args), \
-                      (SELECT fsigns FROM args)) AS f(qid, idx, sign)), \
-       w AS (SELECT * FROM unnest((SELECT wsteps FROM args), (SELECT widxs FROM args), \
-                      (SELECT wweights FROM args)) AS w(step, idx, weight))";
+                      WITH ORDINALITY AS r(lo, hi, qid))";
 
-/// Whether a query counts one range or many (each row then leads with the range's `idx`).
+/// Whether a query counts one range or many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ranges {
     /// One range: rows as the report's select makes them.
     One,
-    /// Many ranges: `counts` and the select's rows lead with `idx`, the range's index.
+    /// Many ranges: `counts` has one row per key, with the sources that count it ([`SOURCES`])
+    /// and their counts as arrays `srcs` and `ns`; they are summed per range in Rust.
     Many,
 }
 
 impl Ranges {
-    /// What a report's select puts where its text says `{idx}`: nothing, or `idx, ` (first in
-    /// the select list and the GROUP BY).
-    fn idx(self) -> &'static str {
+    /// What a report's select puts where its text says `{n}`, over `counts AS x`.
+    fn counts(self) -> &'static str {
         match self {
-            Ranges::One => "",
-            Ranges::Many => "idx, ",
+            Ranges::One => "x.n",
+            Ranges::Many => "x.srcs, x.ns",
         }
     }
 }
@@ -72,15 +68,15 @@ fn visible(alias: &str) -> String {
     )
 }
 
-/// The query text after `args`: a `counts` CTE of `<keys>, n` summed over all pieces (zero
-/// counts dropped), then `select`, which reads `counts`. Whole-bucket pieces count the
-/// aggregates plus the changes logged but not yet folded into them (migration
-/// `conversation_changes`), read in the same snapshot: each logged row once, weighted by the
-/// pieces' [`Steps`] (found by binary search, so a long log costs one pass); raw pieces read the
-/// conversations.
+/// The query text after `args`: a `counts` CTE of `<keys>, n`, then `select`, which reads
+/// `counts`. Whole-bucket pieces count the aggregates plus the changes logged but not yet folded
+/// into them (migration `conversation_changes`), read in the same snapshot: each logged row
+/// once, weighted by the pieces' [`Steps`] (found by binary search, so a long log costs one
+/// pass); raw pieces read the conversations.
 ///
-/// With [`Ranges::Many`], every piece and logged row is counted for its range (`idx`) and
-/// `select`'s `{idx}` marks where `idx` goes.
+/// With [`Ranges::One`], `counts` is summed over all pieces (zero counts dropped). With
+/// [`Ranges::Many`], it lists per key each source that counts it (a whole bucket, a raw piece or
+/// a step of the logged rows) and its count there. `select` writes `{n}` for the counts' columns.
 pub(crate) fn counts_sql(
     dimension: &Dimension,
     scope: Scope,
@@ -92,7 +88,7 @@ pub(crate) fn counts_sql(
 }
 
 /// [`counts_sql`] whose many-ranges `counts` keep only the key columns `select` reads (every
-/// one of them with one range): fewer, narrower groups per range.
+/// one of them with one range).
 pub(crate) fn counts_sql_by(
     dimension: &Dimension,
     scope: Scope,
@@ -105,43 +101,161 @@ pub(crate) fn counts_sql_by(
         .iter()
         .filter(|key| ranges == Ranges::One || read.contains(&key.column))
         .collect();
-    let idx = ranges.idx();
-    let p_idx = match ranges {
-        Ranges::One => "",
-        Ranges::Many => "p.idx, ",
-    };
     let columns: Vec<&str> = keys.iter().map(|key| key.column).collect();
     let of = |alias: &str| -> String {
         let qualified: Vec<String> = columns.iter().map(|c| format!("{alias}.{c}")).collect();
         qualified.join(", ")
     };
-    let aggregated = format!("{}, a.n * p.sign AS n", of("a"));
     let raw: Vec<String> = keys
         .iter()
         .map(|key| format!("{} AS {}", key.expression, key.column))
         .collect();
-    let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
-    let scope_first =
-        scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
-    let buckets = match (scope, unit_table) {
-        (Scope::All, _) => whole_buckets(dimension.table, &aggregated, "", p_idx),
-        (_, Some(unit_table)) => whole_buckets(
-            unit_table,
-            &aggregated,
-            " AND a.unit = (SELECT units[1] FROM args)",
-            p_idx,
-        ),
-        _ if scope_first => scoped_buckets(dimension.restricted_table(), &aggregated, p_idx),
-        _ => whole_buckets(
-            dimension.restricted_table(),
-            &aggregated,
-            &format!(" AND {}", visible("a")),
-            p_idx,
-        ),
-    };
+    let raw = raw.join(", ");
     let filter_c = match scope {
         Scope::All => String::new(),
         _ => format!(" AND {}", visible("c")),
+    };
+    let (scopes, buckets) = match ranges {
+        Ranges::One => bucket_rows(
+            dimension,
+            scope,
+            &Buckets {
+                from: "p",
+                src: "",
+                n: "a.n * p.sign",
+                matches:
+                    "p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi",
+            },
+            &of("a"),
+        ),
+        Ranges::Many => bucket_rows(
+            dimension,
+            scope,
+            &Buckets {
+                from: "b",
+                src: "b.src::int AS src, ",
+                n: "a.n",
+                matches: "a.level = b.level AND a.bucket = b.bucket",
+            },
+            &of("a"),
+        ),
+    };
+    let joins = dimension.joins;
+    let raw_rows = |select: &str, piece: &str| {
+        format!(
+            "SELECT {select} FROM conversations c{joins} \
+             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c} OFFSET 0"
+        )
+    };
+    let logged = "FROM conversation_changes c";
+    let in_steps = format!(
+        "c.ts >= (SELECT bounds[1] FROM args) \
+         AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c}"
+    );
+    let step = "width_bucket(c.ts, (SELECT bounds FROM args))";
+    match ranges {
+        Ranges::One => format!(
+            "{PIECES}{scopes}, counts AS (SELECT {columns}, {SCHEMA}.total(n) AS n FROM (\
+               {buckets} \
+               UNION ALL \
+               SELECT {raw}, c.sign * (SELECT weights FROM args)[{step}] AS n {logged}{joins} \
+               WHERE {in_steps} \
+               UNION ALL \
+               SELECT y.* FROM p CROSS JOIN LATERAL ({rows}) AS y\
+             ) AS x GROUP BY {columns} HAVING {SCHEMA}.total(n) <> 0) {select}",
+            columns = columns.join(", "),
+            rows = raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND"),
+            select = select.replace("{n}", ranges.counts()),
+        ),
+        // Raw and logged rows are first counted per source and key.
+        Ranges::Many => format!(
+            "{SOURCES}{scopes}, counts AS (SELECT {columns}, array_agg(src) AS srcs, \
+               array_agg(n) AS ns FROM (\
+               {buckets} \
+               UNION ALL \
+               SELECT ((SELECT raw_base FROM args) + p.qid)::int AS src, {z}, count(*)::bigint AS n \
+               FROM r AS p CROSS JOIN LATERAL ({rows}) AS z GROUP BY p.qid, {z} \
+               UNION ALL \
+               SELECT (SELECT log_base FROM args) + {step} AS src, {raw}, \
+                 {SCHEMA}.total(c.sign::bigint) AS n {logged}{joins} \
+               WHERE {in_steps} GROUP BY {positions}\
+             ) AS x GROUP BY {columns}) {select}",
+            columns = columns.join(", "),
+            z = of("z"),
+            rows = raw_rows(&raw, ""),
+            positions = (1..=columns.len() + 1)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            select = select.replace("{n}", ranges.counts()),
+        ),
+    }
+}
+
+/// How whole buckets are read: from the pieces `p` of one range or the buckets `b` of many.
+struct Buckets {
+    /// The CTE the buckets come from.
+    from: &'static str,
+    /// What leads each row (`src, ` or nothing).
+    src: &'static str,
+    /// A row's signed count.
+    n: &'static str,
+    /// Which rows of an aggregate table `a` the CTE's row covers.
+    matches: &'static str,
+}
+
+/// The rows of whole buckets for `scope`, and the `scopes` CTE they read when the table is
+/// keyed by scope first. Each piece or bucket is its own index scan: LATERAL … OFFSET 0 keeps
+/// PostgreSQL from flattening them into one join that it might answer with a full scan.
+fn bucket_rows(
+    dimension: &Dimension,
+    scope: Scope,
+    buckets: &Buckets,
+    keys: &str,
+) -> (String, String) {
+    let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
+    let scope_first =
+        scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
+    let Buckets {
+        from,
+        src,
+        n,
+        matches,
+    } = buckets;
+    let read = |table: &str, scopes: &str, filter: &str| {
+        format!(
+            "SELECT {src}x.* FROM {from}{scopes} CROSS JOIN LATERAL (\
+               SELECT {keys}, {n} AS n FROM {table} a WHERE {matches}{filter} OFFSET 0) AS x"
+        )
+    };
+    let rows = match (scope, unit_table) {
+        (Scope::All, _) => read(dimension.table, "", ""),
+        (_, Some(unit_table)) => read(unit_table, "", " AND a.unit = (SELECT units[1] FROM args)"),
+        // A table keyed (level, department, ancestors, bucket, …): one index range scan per
+        // piece and visible scope. Scopes without a department are read apart, since `=` never
+        // matches NULL.
+        _ if scope_first => {
+            let table = dimension.restricted_table();
+            let same = " AND a.department_ancestors = s.department_ancestors";
+            format!(
+                "{} UNION ALL {}",
+                read(
+                    table,
+                    " CROSS JOIN (SELECT * FROM scopes) AS s",
+                    &format!(" AND a.department_id = s.department_id{same}"),
+                ),
+                read(
+                    table,
+                    " CROSS JOIN (SELECT * FROM scopes WHERE department_id IS NULL) AS s",
+                    &format!(" AND a.department_id IS NULL{same}"),
+                ),
+            )
+        }
+        _ => read(
+            dimension.restricted_table(),
+            "",
+            &format!(" AND {}", visible("a")),
+        ),
     };
     let scopes = match scope_first {
         // Only the aggregate buckets need the list of visible scopes (logged and raw rows are
@@ -154,93 +268,7 @@ pub(crate) fn counts_sql_by(
         ),
         false => String::new(),
     };
-    let raw = raw.join(", ");
-    let joins = dimension.joins;
-    let raw_rows = |select: &str, piece: &str| {
-        format!(
-            "SELECT {select} FROM conversations c{joins} \
-             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c} OFFSET 0"
-        )
-    };
-    let (pieces, logged, buckets, rows) = match ranges {
-        Ranges::One => (
-            PIECES,
-            format!(
-                "SELECT {raw}, c.sign * (SELECT weights FROM args)[width_bucket(c.ts, (SELECT bounds FROM args))] \
-                   AS n FROM conversation_changes c{joins}"
-            ),
-            buckets,
-            format!(
-                "SELECT y.* FROM p CROSS JOIN LATERAL ({}) AS y",
-                raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND")
-            ),
-        ),
-        Ranges::Many => (
-            RANGES_PIECES,
-            format!(
-                "SELECT w.idx, {raw}, c.sign * w.weight AS n FROM conversation_changes c{joins} \
-                 JOIN w ON w.step = width_bucket(c.ts, (SELECT bounds FROM args))"
-            ),
-            buckets,
-            // A raw piece's rows are counted per key before they are signed for each range.
-            format!(
-                "SELECT f.idx, {y}, y.n * f.sign AS n FROM (\
-                   SELECT p.qid, {z}, count(*)::bigint AS n FROM r AS p CROSS JOIN LATERAL ({rows}) AS z \
-                   GROUP BY p.qid, {z}) AS y JOIN f ON f.qid = y.qid",
-                y = of("y"),
-                z = of("z"),
-                rows = raw_rows(&raw, ""),
-            ),
-        ),
-    };
-    format!(
-        "{pieces}{scopes}, counts AS (SELECT {idx}{columns}, {SCHEMA}.total(n) AS n FROM (\
-           {buckets} \
-           UNION ALL \
-           {logged} \
-           WHERE c.ts >= (SELECT bounds[1] FROM args) \
-             AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c} \
-           UNION ALL \
-           {rows}\
-         ) AS x GROUP BY {idx}{columns} HAVING {SCHEMA}.total(n) <> 0) {select}",
-        columns = columns.join(", "),
-        select = select.replace("{idx}", idx),
-    )
-}
-
-/// The whole buckets of every piece, each piece its own index range scan: LATERAL … OFFSET 0
-/// keeps PostgreSQL from flattening the pieces into one join that it might answer with a full
-/// scan.
-fn whole_buckets(table: &str, aggregated: &str, filter: &str, p_idx: &str) -> String {
-    format!(
-        "SELECT {p_idx}x.* FROM p CROSS JOIN LATERAL (\
-           SELECT {aggregated} FROM {table} a \
-           WHERE p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi{filter} \
-           OFFSET 0) AS x"
-    )
-}
-
-/// The whole buckets of every piece and visible scope, from a table keyed (level, department,
-/// ancestors, bucket, …): one index range scan each. Scopes without a department are read
-/// apart, since `=` never matches NULL.
-fn scoped_buckets(table: &str, aggregated: &str, p_idx: &str) -> String {
-    let read = |scopes: &str, department: &str| {
-        format!(
-            "SELECT {p_idx}x.* FROM p CROSS JOIN ({scopes}) AS s CROSS JOIN LATERAL (\
-               SELECT {aggregated} FROM {table} a \
-               WHERE p.level >= 0 AND a.level = p.level AND {department} \
-               AND a.department_ancestors = s.department_ancestors \
-               AND a.bucket >= p.lo AND a.bucket < p.hi OFFSET 0) AS x"
-        )
-    };
-    format!(
-        "{} UNION ALL {}",
-        read("SELECT * FROM scopes", "a.department_id = s.department_id"),
-        read(
-            "SELECT * FROM scopes WHERE department_id IS NULL",
-            "a.department_id IS NULL"
-        )
-    )
+    (scopes, rows)
 }
 
 /// The report's query texts, one per [`Scope`] and [`Ranges`], each built on first use; and
@@ -296,114 +324,142 @@ impl Queries {
         }
     }
 
-    /// The query counting each of `ranges` with `request`'s restriction, its parameters bound.
+    /// The query counting each of `ranges` with `request`'s restriction, its parameters bound,
+    /// and which ranges each of its sources counts for.
     pub(crate) fn bind_ranges(
         &self,
         request: &ReportRequest,
         ranges: &[DateRange],
         distributed: bool,
-    ) -> RangesQuery<'_> {
+    ) -> (RangesQuery<'_>, Fanout) {
         let units = request.restriction.units();
-        let mut query = RangesQuery {
-            rest: self.text(scope_of(&units), Ranges::Many, distributed),
-            levels: Vec::new(),
-            los: Vec::new(),
-            his: Vec::new(),
-            signs: Vec::new(),
-            idxs: Vec::new(),
-            rlos: Vec::new(),
-            rhis: Vec::new(),
-            fqids: Vec::new(),
-            fidxs: Vec::new(),
-            fsigns: Vec::new(),
-            bounds: Vec::new(),
-            steps: Vec::new(),
-            step_idxs: Vec::new(),
-            step_weights: Vec::new(),
-            units,
-        };
-        let mut whole: Vec<(Piece, i32)> = Vec::new();
-        let mut raw_ids: std::collections::HashMap<(DateTime<Utc>, DateTime<Utc>), i64> =
-            Default::default();
-        let mut raw_uses: std::collections::BTreeMap<(i64, i32), i64> = Default::default();
+        let mut sources = Sources::default();
         for (idx, range) in ranges.iter().enumerate() {
-            let idx = i32::try_from(idx).unwrap_or(i32::MAX);
             let range = range.storable();
             for piece in plan(range.start, range.end) {
-                if piece.level == crate::Level::Rows {
-                    let next = i64::try_from(raw_ids.len() + 1).unwrap_or(i64::MAX);
-                    let qid = *raw_ids.entry((piece.lo, piece.hi)).or_insert_with(|| {
-                        query.rlos.push(piece.lo);
-                        query.rhis.push(piece.hi);
-                        next
-                    });
-                    *raw_uses.entry((qid, idx)).or_default() += piece.sign;
-                    continue;
-                }
-                query.levels.push(piece.level as i16);
-                query.los.push(piece.lo);
-                query.his.push(piece.hi);
-                query.signs.push(piece.sign);
-                query.idxs.push(idx);
-                whole.push((piece, idx));
+                sources.add(piece, idx);
             }
         }
-        for ((qid, idx), sign) in raw_uses {
+        let (query, fanout) = sources.finish();
+        (
+            RangesQuery {
+                rest: self.text(scope_of(&units), Ranges::Many, distributed),
+                units,
+                ..query
+            },
+            fanout,
+        )
+    }
+}
+
+/// Which ranges each source of a many-ranges query counts for, and how often: row `src` of
+/// the query adds `weight` times its count to each `(range, weight)` of `targets[src - 1]`.
+#[derive(Debug, Default)]
+pub(crate) struct Fanout {
+    targets: Vec<Vec<(usize, i64)>>,
+}
+
+/// The sources of many ranges as they are planned: each distinct bucket and raw piece once.
+#[derive(Debug, Default)]
+struct Sources {
+    buckets: Vec<(Level, DateTime<Utc>)>,
+    bucket_ids: HashMap<(Level, DateTime<Utc>), usize>,
+    raw: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    raw_ids: HashMap<(DateTime<Utc>, DateTime<Utc>), usize>,
+    /// Per (kind, index of the bucket or raw piece, range): the summed sign.
+    uses: BTreeMap<(bool, usize, usize), i64>,
+    /// The whole-bucket pieces, for the steps of the logged rows.
+    whole: Vec<(Piece, usize)>,
+}
+
+impl Sources {
+    fn add(&mut self, piece: Piece, idx: usize) {
+        if piece.level == Level::Rows {
+            let next = self.raw.len();
+            let id = *self.raw_ids.entry((piece.lo, piece.hi)).or_insert(next);
+            if id == next {
+                self.raw.push((piece.lo, piece.hi));
+            }
+            *self.uses.entry((true, id, idx)).or_default() += piece.sign;
+            return;
+        }
+        let mut bucket = piece.lo;
+        while bucket < piece.hi {
+            let next = self.buckets.len();
+            let id = *self.bucket_ids.entry((piece.level, bucket)).or_insert(next);
+            if id == next {
+                self.buckets.push((piece.level, bucket));
+            }
+            *self.uses.entry((false, id, idx)).or_default() += piece.sign;
+            bucket = crate::plan::next(piece.level, bucket);
+        }
+        self.whole.push((piece, idx));
+    }
+
+    /// The query's parameters (but its text and units) and the fanout of its sources:
+    /// buckets are sources `1..=B`, raw pieces `B + 1..=B + R`, the steps of the logged rows
+    /// after them.
+    fn finish(self) -> (RangesQuery<'static>, Fanout) {
+        let (n_buckets, n_raw) = (self.buckets.len(), self.raw.len());
+        let mut targets = vec![Vec::new(); n_buckets + n_raw];
+        for ((raw, id, idx), sign) in self.uses {
             if sign != 0 {
-                query.fqids.push(qid);
-                query.fidxs.push(idx);
-                query.fsigns.push(sign);
+                targets[if raw { n_buckets + id } else { id }].push((idx, sign));
             }
         }
         // One step function for all ranges: on each step, the summed sign per range of the
         // whole-bucket pieces covering it (a range's pieces can reach into its neighbours').
-        let mut bounds: Vec<DateTime<Utc>> = whole.iter().flat_map(|(p, _)| [p.lo, p.hi]).collect();
+        let mut bounds: Vec<DateTime<Utc>> =
+            self.whole.iter().flat_map(|(p, _)| [p.lo, p.hi]).collect();
         bounds.sort_unstable();
         bounds.dedup();
-        let mut weights: std::collections::BTreeMap<(i32, i32), i64> = Default::default();
-        for (piece, idx) in &whole {
+        let mut steps: BTreeMap<(usize, usize), i64> = BTreeMap::new();
+        for (piece, idx) in &self.whole {
             let first = bounds.partition_point(|b| *b < piece.lo);
             let last = bounds.partition_point(|b| *b < piece.hi);
             for step in first..last {
-                // width_bucket numbers [bounds[k], bounds[k + 1]) as k + 1.
-                let step = i32::try_from(step + 1).unwrap_or(i32::MAX);
-                *weights.entry((step, *idx)).or_default() += piece.sign;
+                *steps.entry((step, *idx)).or_default() += piece.sign;
             }
         }
-        for ((step, idx), weight) in weights {
+        // width_bucket numbers [bounds[k], bounds[k + 1]) as k + 1.
+        targets.resize(targets.len() + bounds.len().saturating_sub(1), Vec::new());
+        for ((step, idx), weight) in steps {
             if weight != 0 {
-                query.steps.push(step);
-                query.step_idxs.push(idx);
-                query.step_weights.push(weight);
+                targets[n_buckets + n_raw + step].push((idx, weight));
             }
         }
-        query.bounds = bounds;
-        query
+        let source_id = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let query = RangesQuery {
+            rest: "",
+            levels: self
+                .buckets
+                .iter()
+                .map(|(level, _)| *level as i16)
+                .collect(),
+            buckets: self.buckets.iter().map(|(_, bucket)| *bucket).collect(),
+            rlos: self.raw.iter().map(|(lo, _)| *lo).collect(),
+            rhis: self.raw.iter().map(|(_, hi)| *hi).collect(),
+            raw_base: source_id(n_buckets),
+            log_base: source_id(n_buckets + n_raw),
+            bounds,
+            units: None,
+        };
+        (query, Fanout { targets })
     }
 }
 
-/// The query of [`Queries::bind_ranges`]: [`AggregateQuery`]'s parameters with each piece's
-/// range index, and the logged rows' weights per step and range.
+/// The query of [`Queries::bind_ranges`]: the distinct whole buckets and raw pieces of all
+/// ranges, the bounds of the logged rows' steps, and where each kind of source is numbered from.
 #[derive(Debug)]
 pub(crate) struct RangesQuery<'a> {
     rest: &'a str,
-    /// The whole-bucket pieces, each with its range's index.
     levels: Vec<i16>,
-    los: Vec<DateTime<Utc>>,
-    his: Vec<DateTime<Utc>>,
-    signs: Vec<i64>,
-    idxs: Vec<i32>,
-    /// The distinct raw pieces, and per (raw piece, range) the piece's 1-based id, the range
-    /// and the sign.
+    buckets: Vec<DateTime<Utc>>,
     rlos: Vec<DateTime<Utc>>,
     rhis: Vec<DateTime<Utc>>,
-    fqids: Vec<i64>,
-    fidxs: Vec<i32>,
-    fsigns: Vec<i64>,
+    raw_base: i32,
+    log_base: i32,
     bounds: Vec<DateTime<Utc>>,
-    steps: Vec<i32>,
-    step_idxs: Vec<i32>,
-    step_weights: Vec<i64>,
     units: Option<Vec<Option<String>>>,
 }
 
@@ -412,32 +468,18 @@ impl QueryFragment<Pg> for RangesQuery<'_> {
         out.push_sql("WITH args AS (SELECT ");
         out.push_bind_param::<Array<SmallInt>, _>(&self.levels)?;
         out.push_sql("::smallint[] AS levels, ");
-        out.push_bind_param::<Array<Timestamptz>, _>(&self.los)?;
-        out.push_sql("::timestamptz[] AS los, ");
-        out.push_bind_param::<Array<Timestamptz>, _>(&self.his)?;
-        out.push_sql("::timestamptz[] AS his, ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.signs)?;
-        out.push_sql("::bigint[] AS signs, ");
-        out.push_bind_param::<Array<Integer>, _>(&self.idxs)?;
-        out.push_sql("::int[] AS idxs, ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.buckets)?;
+        out.push_sql("::timestamptz[] AS buckets, ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.rlos)?;
         out.push_sql("::timestamptz[] AS rlos, ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.rhis)?;
         out.push_sql("::timestamptz[] AS rhis, ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.fqids)?;
-        out.push_sql("::bigint[] AS fqids, ");
-        out.push_bind_param::<Array<Integer>, _>(&self.fidxs)?;
-        out.push_sql("::int[] AS fidxs, ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.fsigns)?;
-        out.push_sql("::bigint[] AS fsigns, ");
+        out.push_bind_param::<Integer, _>(&self.raw_base)?;
+        out.push_sql("::int AS raw_base, ");
+        out.push_bind_param::<Integer, _>(&self.log_base)?;
+        out.push_sql("::int AS log_base, ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.bounds)?;
         out.push_sql("::timestamptz[] AS bounds, ");
-        out.push_bind_param::<Array<Integer>, _>(&self.steps)?;
-        out.push_sql("::int[] AS wsteps, ");
-        out.push_bind_param::<Array<Integer>, _>(&self.step_idxs)?;
-        out.push_sql("::int[] AS widxs, ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.step_weights)?;
-        out.push_sql("::bigint[] AS wweights, ");
         out.push_bind_param::<Nullable<Array<Nullable<Text>>>, _>(&self.units)?;
         out.push_sql("::text[] AS units)");
         out.push_sql(self.rest);
@@ -456,46 +498,94 @@ impl Query for RangesQuery<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for RangesQuery<'_> {}
 
-/// A row of a many-ranges query: the range's index, then the report's own row.
+/// A row of a many-ranges query: the report's key, then the sources that count it and their
+/// counts there.
 #[derive(Debug)]
-pub(crate) struct Indexed<R> {
-    idx: i32,
-    row: R,
+struct Sourced<K> {
+    key: K,
+    srcs: Vec<i32>,
+    ns: Vec<i64>,
 }
 
-impl<R: QueryableByName<Pg>> QueryableByName<Pg> for Indexed<R> {
+impl<K: QueryableByName<Pg>> QueryableByName<Pg> for Sourced<K> {
     fn build<'a>(row: &impl diesel::row::NamedRow<'a, Pg>) -> diesel::deserialize::Result<Self> {
+        use diesel::row::NamedRow;
         Ok(Self {
-            idx: diesel::row::NamedRow::get::<Integer, i32>(row, "idx")?,
-            row: R::build(row)?,
+            key: K::build(row)?,
+            srcs: NamedRow::get::<Array<Integer>, Vec<i32>>(row, "srcs")?,
+            ns: NamedRow::get::<Array<BigInt>, Vec<i64>>(row, "ns")?,
         })
     }
 }
 
-/// Runs `queries` for each of `ranges` in one statement; the rows of each range apart, in order.
-pub(crate) fn load_ranges<R>(
+/// The counts of many ranges: the keys, and per range `(key index, count)` pairs, a key at most
+/// once and never with a zero count.
+#[derive(Debug)]
+pub(crate) struct RangeCounts<K> {
+    pub(crate) keys: Vec<K>,
+    pub(crate) per_range: Vec<Vec<(usize, i64)>>,
+}
+
+impl<K> RangeCounts<K> {
+    /// Merges keys that `same` maps to one value into the first of them.
+    pub(crate) fn merged_by<T: Eq + std::hash::Hash>(mut self, same: impl Fn(&K) -> T) -> Self {
+        let mut first: HashMap<T, usize> = HashMap::with_capacity(self.keys.len());
+        let canonical: Vec<usize> = (0..self.keys.len())
+            .map(|k| *first.entry(same(&self.keys[k])).or_insert(k))
+            .collect();
+        if canonical.iter().enumerate().any(|(k, c)| k != *c) {
+            for counts in &mut self.per_range {
+                for (k, _) in counts.iter_mut() {
+                    *k = canonical[*k];
+                }
+                sum_per_key(counts);
+            }
+        }
+        self
+    }
+}
+
+/// Sorts by key and sums each key's counts; keys that sum to zero are dropped.
+fn sum_per_key(counts: &mut Vec<(usize, i64)>) {
+    counts.sort_unstable_by_key(|(k, _)| *k);
+    counts.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 += next.1;
+        }
+        same
+    });
+    counts.retain(|(_, n)| *n != 0);
+}
+
+/// Runs `queries` for each of `ranges` in one statement, and sums each key's counts per range.
+pub(crate) fn load_ranges<K>(
     conn: &mut PgConnection,
     queries: &Queries,
     request: &ReportRequest,
     ranges: &[DateRange],
-) -> QueryResult<Vec<Vec<R>>>
+) -> QueryResult<RangeCounts<K>>
 where
-    R: QueryableByName<Pg> + 'static,
+    K: QueryableByName<Pg> + 'static,
 {
     let distributed = omnireports_db::engine::is_distributed(conn)?;
-    let rows: Vec<Indexed<R>> = queries
-        .bind_ranges(request, ranges, distributed)
-        .load(conn)?;
-    let mut per_range: Vec<Vec<R>> = (0..ranges.len()).map(|_| Vec::new()).collect();
-    for Indexed { idx, row } in rows {
-        if let Some(rows) = usize::try_from(idx)
-            .ok()
-            .and_then(|idx| per_range.get_mut(idx))
-        {
-            rows.push(row);
+    let (query, fanout) = queries.bind_ranges(request, ranges, distributed);
+    let rows: Vec<Sourced<K>> = query.load(conn)?;
+    let mut per_range: Vec<Vec<(usize, i64)>> = vec![Vec::new(); ranges.len()];
+    let mut keys = Vec::with_capacity(rows.len());
+    for (k, Sourced { key, srcs, ns }) in rows.into_iter().enumerate() {
+        keys.push(key);
+        for (src, n) in srcs.into_iter().zip(ns) {
+            let targets = usize::try_from(src)
+                .ok()
+                .and_then(|src| fanout.targets.get(src.checked_sub(1)?));
+            for &(idx, weight) in targets.into_iter().flatten() {
+                per_range[idx].push((k, n * weight));
+            }
         }
     }
-    Ok(per_range)
+    per_range.iter_mut().for_each(sum_per_key);
+    Ok(RangeCounts { keys, per_range })
 }
 
 /// A report query: an `args` CTE of bound parameters, then fixed SQL text. Unlike
@@ -559,14 +649,32 @@ where
     queries.bind(request, distributed).load(conn)
 }
 
-/// A row of a report that groups by one id: `id` NULL is the report's "unspecified"; the label
-/// falls back to the id when missing or empty.
+/// The key of a report that groups by one id: `id` NULL is the report's "unspecified"; the
+/// label falls back to the id when missing or empty.
 #[derive(Debug, diesel::QueryableByName)]
-struct LabelCount {
+struct Label {
     #[diesel(sql_type = Nullable<Text>)]
     id: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     label: Option<String>,
+}
+
+impl Label {
+    fn entry(&self, value: i64) -> Option<Entry> {
+        let id = self.id.clone()?;
+        let label = match &self.label {
+            Some(label) if !label.is_empty() => label.clone(),
+            _ => id.clone(),
+        };
+        Some(Entry { label, id, value })
+    }
+}
+
+/// A counted row of a report that groups by one id.
+#[derive(Debug, diesel::QueryableByName)]
+struct LabelCount {
+    #[diesel(embed)]
+    key: Label,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
@@ -579,7 +687,15 @@ pub(crate) fn labelled_body(
     request: &ReportRequest,
 ) -> QueryResult<ReportBody> {
     let rows: Vec<LabelCount> = load(conn, queries, request)?;
-    Ok(labelled(report, rows, request))
+    let counts: Vec<(&Label, i64)> = rows.iter().map(|row| (&row.key, row.n)).collect();
+    let (data, unspecified) = entries(&counts);
+    // Rows sharing an id (departments of one name) make one entry.
+    Ok(ReportBody::summed(
+        report,
+        merge(data),
+        Some(unspecified),
+        request,
+    ))
 }
 
 /// [`labelled_body`] over each of `ranges`, in one statement.
@@ -590,31 +706,35 @@ pub(crate) fn labelled_bodies(
     request: &ReportRequest,
     ranges: &[DateRange],
 ) -> QueryResult<Vec<ReportBody>> {
-    let per_range: Vec<Vec<LabelCount>> = load_ranges(conn, queries, request, ranges)?;
-    Ok(per_range
-        .into_iter()
-        .map(|rows| labelled(report, rows, request))
+    let counts =
+        load_ranges::<Label>(conn, queries, request, ranges)?.merged_by(|key| key.id.clone());
+    Ok(counts
+        .per_range
+        .iter()
+        .map(|range| {
+            let rows: Vec<(&Label, i64)> =
+                range.iter().map(|&(k, n)| (&counts.keys[k], n)).collect();
+            let (data, unspecified) = entries(&rows);
+            ReportBody::summed(report, data, Some(unspecified), request)
+        })
         .collect())
 }
 
-/// Rows sharing an id (departments of one name) make one entry.
-fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest) -> ReportBody {
+/// The entries of counted ids, and the count of NULL (`unspecified`).
+fn entries(rows: &[(&Label, i64)]) -> (Vec<Entry>, i64) {
     let mut unspecified = 0;
     let mut data: Vec<Entry> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(id) = row.id else {
-            unspecified += row.n;
-            continue;
-        };
-        data.push(Entry {
-            label: row
-                .label
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| id.clone()),
-            id,
-            value: row.n,
-        });
+    for &(key, n) in rows {
+        match key.entry(n) {
+            Some(entry) => data.push(entry),
+            None => unspecified += n,
+        }
     }
+    (data, unspecified)
+}
+
+/// One entry per id, its values summed; entries that sum to zero are dropped.
+pub(crate) fn merge(mut data: Vec<Entry>) -> Vec<Entry> {
     data.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     data.dedup_by(|next, kept| {
         let same = next.id == kept.id;
@@ -623,5 +743,6 @@ fn labelled(report: &dyn Report, rows: Vec<LabelCount>, request: &ReportRequest)
         }
         same
     });
-    ReportBody::summed(report, data, Some(unspecified), request)
+    data.retain(|entry| entry.value != 0);
+    data
 }

@@ -121,7 +121,7 @@ fn with_names(scope: Scope, ranges: Ranges) -> String {
         &engine::AGENT,
         scope,
         ranges,
-        "SELECT {idx}x.served_by_id AS id, u.name AS label, x.n FROM counts AS x \
+        "SELECT x.served_by_id AS id, u.name AS label, {n} FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
     )
 }

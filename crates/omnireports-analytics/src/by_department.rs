@@ -137,7 +137,7 @@ fn by_name(scope: Scope, ranges: Ranges) -> String {
         scope,
         ranges,
         &["department_id"],
-        "SELECT {idx}d.name AS id, d.name AS label, x.n FROM counts AS x \
+        "SELECT d.name AS id, d.name AS label, {n} FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \
          WHERE x.department_id IS NULL OR d.id IS NOT NULL",
     )

@@ -55,7 +55,7 @@ impl Report for ConversationsBySource {
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<SourceCount> = aggregate::load(conn, &QUERIES, request)?;
-        Ok(self.body(rows, request))
+        Ok(self.body(rows.iter().map(|row| (&row.key, row.n)), request))
     }
 
     fn compute_ranges(
@@ -64,11 +64,14 @@ impl Report for ConversationsBySource {
         request: &ReportRequest,
         ranges: &[DateRange],
     ) -> QueryResult<Vec<ReportBody>> {
-        let per_range: Vec<Vec<SourceCount>> =
-            aggregate::load_ranges(conn, &QUERIES, request, ranges)?;
-        Ok(per_range
-            .into_iter()
-            .map(|rows| self.body(rows, request))
+        let counts = aggregate::load_ranges::<SourceKey>(conn, &QUERIES, request, ranges)?;
+        Ok(counts
+            .per_range
+            .iter()
+            .map(|range| {
+                let rows = range.iter().map(|&(k, n)| (&counts.keys[k], n));
+                self.body(rows, request)
+            })
             .collect())
     }
 
@@ -111,21 +114,33 @@ static QUERIES: Queries = Queries::new(|scope, ranges| {
 });
 
 impl ConversationsBySource {
-    fn body(&self, rows: Vec<SourceCount>, request: &ReportRequest) -> ReportBody {
+    /// Keys are unique per range, and an entry's id is its key: no merging.
+    fn body<'a>(
+        &self,
+        rows: impl Iterator<Item = (&'a SourceKey, i64)>,
+        request: &ReportRequest,
+    ) -> ReportBody {
         let data = rows
-            .into_iter()
-            .filter_map(|row| source_entry(row.source_type?, row.source_alias, row.n))
+            .filter_map(|(key, n)| {
+                source_entry(key.source_type.clone()?, key.source_alias.clone(), n)
+            })
             .collect();
         ReportBody::summed(self, data, None, request)
     }
 }
 
 #[derive(QueryableByName)]
-struct SourceCount {
+struct SourceKey {
     #[diesel(sql_type = Nullable<Text>)]
     source_type: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     source_alias: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct SourceCount {
+    #[diesel(embed)]
+    key: SourceKey,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }

@@ -53,6 +53,7 @@ impl Report for ConversationsByStatus {
 
     fn compute(&self, conn: &mut PgConnection, request: &ReportRequest) -> QueryResult<ReportBody> {
         let rows: Vec<StatusCount> = aggregate::load(conn, &QUERIES, request)?;
+        let rows: Vec<(&StatusKey, i64)> = rows.iter().map(|row| (&row.key, row.n)).collect();
         Ok(self.body(&rows, request))
     }
 
@@ -62,11 +63,15 @@ impl Report for ConversationsByStatus {
         request: &ReportRequest,
         ranges: &[DateRange],
     ) -> QueryResult<Vec<ReportBody>> {
-        let per_range: Vec<Vec<StatusCount>> =
-            aggregate::load_ranges(conn, &QUERIES, request, ranges)?;
-        Ok(per_range
+        let counts = aggregate::load_ranges::<StatusKey>(conn, &QUERIES, request, ranges)?;
+        Ok(counts
+            .per_range
             .iter()
-            .map(|rows| self.body(rows, request))
+            .map(|range| {
+                let rows: Vec<(&StatusKey, i64)> =
+                    range.iter().map(|&(k, n)| (&counts.keys[k], n)).collect();
+                self.body(&rows, request)
+            })
             .collect())
     }
 
@@ -108,11 +113,11 @@ impl Report for ConversationsByStatus {
 /// The four statuses; a conversation can be in several or none.
 impl ConversationsByStatus {
     /// The body of one range's `StatusCount` rows.
-    fn body(&self, rows: &[StatusCount], request: &ReportRequest) -> ReportBody {
-        let count = |matches: fn(&StatusCount) -> bool| -> i64 {
+    fn body(&self, rows: &[(&StatusKey, i64)], request: &ReportRequest) -> ReportBody {
+        let count = |matches: fn(&StatusKey) -> bool| -> i64 {
             rows.iter()
-                .filter(|row| matches(row))
-                .map(|row| row.n)
+                .filter(|(key, _)| matches(key))
+                .map(|(_, n)| n)
                 .sum()
         };
         let counts = StatusCounts {
@@ -169,7 +174,7 @@ static QUERIES: Queries = Queries::new(|scope, ranges| {
 });
 
 #[derive(QueryableByName)]
-struct StatusCount {
+struct StatusKey {
     #[diesel(sql_type = Bool)]
     open: bool,
     #[diesel(sql_type = Bool)]
@@ -178,6 +183,12 @@ struct StatusCount {
     served: bool,
     #[diesel(sql_type = Bool)]
     closed: bool,
+}
+
+#[derive(QueryableByName)]
+struct StatusCount {
+    #[diesel(embed)]
+    key: StatusKey,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }

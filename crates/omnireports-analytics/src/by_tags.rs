@@ -117,6 +117,6 @@ fn tag_counts(scope: Scope, ranges: Ranges) -> String {
         &engine::TAG,
         scope,
         ranges,
-        "SELECT {idx}tag AS id, tag AS label, n FROM counts",
+        "SELECT x.tag AS id, x.tag AS label, {n} FROM counts AS x",
     )
 }

@@ -36,7 +36,7 @@ static QUERIES: Queries = Queries::new(|scope, ranges| {
         &SOURCE_TYPE,
         scope,
         ranges,
-        "SELECT {idx}source_type AS id, source_type AS label, n FROM counts",
+        "SELECT x.source_type AS id, x.source_type AS label, {n} FROM counts AS x",
     )
 });
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use omnireports_model::DateRange;
 
 /// Where a piece is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// Conversation rows with `lo <= ts < hi`.
     Rows = -1,
@@ -181,7 +181,7 @@ fn ceil(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The start of the bucket after the one starting at `start`.
-fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => start,
         Level::Hour => start + HOUR,
