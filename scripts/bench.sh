@@ -145,6 +145,12 @@ for report in department source status tags agent; do
   out=$(CONNECTIONS=1 THREADS=1 load "/api/omnireports/v1/export/conversations-by-$report.csv" "${ranges[one-month]}")
   results+=("$report csv-1client $out")
 done
+# Random ranges with millisecond edges, each computed (the edges' raw rows read every time).
+for report in department source status tags agent; do
+  log "loading conversations-by-$report, random ranges, one client, without the cache"
+  out=$(CONNECTIONS=1 THREADS=1 load "/api/v1/livechat/analytics/dashboards/conversations-by-$report" random)
+  results+=("$report random-1client $out")
+done
 series_range="$(date -u -d "$today -365 days" +%Y-%m-%d)/$today"
 for zone in Europe/Berlin Asia/Kathmandu; do
   for report in department source status tags agent; do
@@ -239,7 +245,7 @@ psql "$DATABASE_URL" -qc "DELETE FROM conversations WHERE id LIKE 'backlog%'" \
 printf '\nomnireports benchmark: %s conversations, wrk -t%s -c%s -d%ss, %s cores, shared_buffers %s\n' \
   "$N" "$THREADS" "$CONNECTIONS" "$DURATION" "$(nproc)" "$PG_SHARED_BUFFERS"
 printf 'paced: random ranges, each connection pausing %s ms before each request; monitor: as a monitor of bench-unit\n' "$THINK_MS"
-printf 'export-month: the export CSV, cached like the JSON; json-1client / csv-1client / days-<zone> (365-day daily series): one client (wrk -t1 -c1), cache off\n\n'
+printf 'export-month: the export CSV, cached like the JSON; json-1client / csv-1client / random-1client / days-<zone> (365-day daily series): one client (wrk -t1 -c1), cache off\n\n'
 printf '%-12s %-10s %9s %9s %9s %12s %14s\n' report range p50_ms p99_ms req/s groupby_ms groupby/p50
 for line in "${results[@]}"; do
   read -r report range rest <<<"$line"
