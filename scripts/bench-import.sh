@@ -11,7 +11,8 @@
 # rooms/s for both, their ratio, the importer's peak RSS (GNU time), the import's phases and the
 # time of the aggregate rebuild alone. Then an increment on the imported database: 1% of the
 # rooms changed (moved to another department) and 1,000 of them in the trash, against the
-# first import's time, with the reports checked exact afterwards.
+# first import's time, with the reports checked exact afterwards. OMNIREPORTS_BIN=PATH imports
+# with another build (an earlier commit's, to compare in one session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ fi
 cargo build --release -q -p omnireports-api --bin omnireports
 cargo build --release -q -p omnireports-import --example gen-rooms
 source scripts/lib/target-dir.sh
-bin=$TARGET_DIR/release/omnireports
+bin=${OMNIREPORTS_BIN:-$TARGET_DIR/release/omnireports}
 
 work=$(mktemp -d /tmp/omnireports-bench.XXXXXX)
 chmod 755 "$work"

@@ -21,7 +21,7 @@ pub use by_status::ConversationsByStatus;
 pub use by_tags::ConversationsByTags;
 pub use changes::{fold_backlog, fold_changes, logged_changes, FOLD_BATCH, FOLD_BATCHES_PER_CALL};
 pub use omnireports_model::ReportRequest;
-pub use plan::{plan, Level, Piece, Steps};
+pub use plan::{plan, Level, Levels, Piece, Steps};
 pub use report::{Entry, Registry, Report, ReportBody, REPORTS_PATH};
 pub use sort::{sort_entries, SortField};
 

@@ -1,6 +1,6 @@
 //! Splits `[start, end)` into pieces whose counts add up exactly to the raw count: whole
-//! month, week, day, six-hour and hour buckets of the aggregate tables, and raw rows for
-//! partial hours. Each level tiles the buckets of the level above it, so a range reads at most
+//! month, week, day, six-hour, hour and (in the unrestricted tables) quarter-hour buckets of the
+//! aggregate tables, and raw rows for what is left. Each level tiles the buckets of the level above it, so a range reads at most
 //! a few buckets of each level at each edge.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -21,6 +21,27 @@ pub enum Level {
     SixHours = 3,
     /// Days 1–7, 8–14, 15–21, 22–28 and 29 to the end of a month (none in a 28-day February).
     Week = 4,
+    /// Quarter hours, in the unrestricted tables only ([`Levels::Plain`]).
+    Quarter = 5,
+}
+
+/// The levels of the tables a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Levels {
+    /// The unrestricted tables: down to quarter hours.
+    Plain,
+    /// The scoped and per-unit tables: down to hours.
+    Scoped,
+}
+
+impl Levels {
+    /// Coarsest first; below the last level come raw rows.
+    fn coarsest_first(self) -> &'static [Level] {
+        match self {
+            Levels::Plain => &LEVELS,
+            Levels::Scoped => &LEVELS[..LEVELS.len() - 1],
+        }
+    }
 }
 
 /// A signed part of the range: the range's count is `Σ sign × count(piece)`.
@@ -36,18 +57,20 @@ pub struct Piece {
     pub sign: i64,
 }
 
+const QUARTER: Duration = Duration::minutes(15);
 const HOUR: Duration = Duration::hours(1);
 const SIX_HOURS: Duration = Duration::hours(6);
 const DAY: Duration = Duration::days(1);
 const WEEK: Duration = Duration::days(7);
 
-/// Coarsest first; below the last level come raw rows.
-const LEVELS: [Level; 5] = [
+/// Coarsest first.
+const LEVELS: [Level; 6] = [
     Level::Month,
     Level::Week,
     Level::Day,
     Level::SixHours,
     Level::Hour,
+    Level::Quarter,
 ];
 
 /// The pieces of `[start, end)`; empty when `start >= end`.
@@ -55,13 +78,17 @@ const LEVELS: [Level; 5] = [
 /// Buckets are used from the first month PostgreSQL holds whole to the last month chrono can
 /// end; whatever lies outside is read as raw rows, so that no bucket bound falls beyond either
 /// (bind `start` and `end` themselves only from a [`DateRange::storable`] range).
-pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Piece> {
+pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>, levels: Levels) -> Vec<Piece> {
     let first = ceil(Level::Month, DateRange::STORABLE_START);
     let last = floor(Level::Month, DateTime::<Utc>::MAX_UTC);
     let (lo, hi) = (start.max(first), end.min(last));
     let mut pieces = Vec::new();
     rows(&mut pieces, start, end.min(lo));
-    cover(&mut pieces, lo, hi, 1, 0);
+    Cover {
+        pieces: &mut pieces,
+        levels: levels.coarsest_first(),
+    }
+    .cover(lo, hi, 1, 0);
     rows(&mut pieces, start.max(hi), end);
     pieces
 }
@@ -103,50 +130,58 @@ impl Steps {
     }
 }
 
-/// Adds `sign × [lo, hi)` using whole buckets of `LEVELS[depth]` and finer.
-fn cover(pieces: &mut Vec<Piece>, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64, depth: usize) {
-    if lo >= hi {
-        return;
-    }
-    let Some(&level) = LEVELS.get(depth) else {
-        pieces.push(piece(Level::Rows, lo, hi, sign));
-        return;
-    };
-    let (first, last) = (ceil(level, lo), floor(level, hi));
-    if first > last {
-        // Both ends in one bucket.
-        partial(pieces, lo, hi, level, sign, depth);
-        return;
-    }
-    if first < last {
-        pieces.push(piece(level, first, last, sign));
-    }
-    partial(pieces, lo, first, level, sign, depth);
-    partial(pieces, last, hi, level, sign, depth);
+/// The pieces of a plan as they are found, from `levels`.
+struct Cover<'a> {
+    pieces: &'a mut Vec<Piece>,
+    levels: &'static [Level],
 }
 
-/// `[lo, hi)` inside one bucket of `level`: counted at the finer levels, or, when it is more
-/// than half the bucket, as the bucket minus the finer count of the rest.
-fn partial(
-    pieces: &mut Vec<Piece>,
-    lo: DateTime<Utc>,
-    hi: DateTime<Utc>,
-    level: Level,
-    sign: i64,
-    depth: usize,
-) {
-    if lo >= hi {
-        return;
+impl Cover<'_> {
+    /// Adds `sign × [lo, hi)` using whole buckets of `levels[depth]` and finer.
+    fn cover(&mut self, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64, depth: usize) {
+        if lo >= hi {
+            return;
+        }
+        let Some(&level) = self.levels.get(depth) else {
+            self.pieces.push(piece(Level::Rows, lo, hi, sign));
+            return;
+        };
+        let (first, last) = (ceil(level, lo), floor(level, hi));
+        if first > last {
+            // Both ends in one bucket.
+            self.partial(lo, hi, level, sign, depth);
+            return;
+        }
+        if first < last {
+            self.pieces.push(piece(level, first, last, sign));
+        }
+        self.partial(lo, first, level, sign, depth);
+        self.partial(last, hi, level, sign, depth);
     }
-    let bucket = floor(level, lo);
-    let bucket_end = next(level, bucket);
-    if (hi - lo) * 2 <= bucket_end - bucket {
-        cover(pieces, lo, hi, sign, depth + 1);
-        return;
+
+    /// `[lo, hi)` inside one bucket of `level`: counted at the finer levels, or, when it is more
+    /// than half the bucket, as the bucket minus the finer count of the rest.
+    fn partial(
+        &mut self,
+        lo: DateTime<Utc>,
+        hi: DateTime<Utc>,
+        level: Level,
+        sign: i64,
+        depth: usize,
+    ) {
+        if lo >= hi {
+            return;
+        }
+        let bucket = floor(level, lo);
+        let bucket_end = next(level, bucket);
+        if (hi - lo) * 2 <= bucket_end - bucket {
+            self.cover(lo, hi, sign, depth + 1);
+            return;
+        }
+        self.pieces.push(piece(level, bucket, bucket_end, sign));
+        self.cover(bucket, lo, -sign, depth + 1);
+        self.cover(hi, bucket_end, -sign, depth + 1);
     }
-    pieces.push(piece(level, bucket, bucket_end, sign));
-    cover(pieces, bucket, lo, -sign, depth + 1);
-    cover(pieces, hi, bucket_end, -sign, depth + 1);
 }
 
 fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece {
@@ -162,6 +197,7 @@ fn piece(level: Level, lo: DateTime<Utc>, hi: DateTime<Utc>, sign: i64) -> Piece
 pub(crate) fn floor(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => t,
+        Level::Quarter => truncate(t, QUARTER),
         Level::Hour => truncate(t, HOUR),
         Level::SixHours => truncate(t, SIX_HOURS),
         Level::Day => truncate(t, DAY),
@@ -184,6 +220,7 @@ fn ceil(level: Level, t: DateTime<Utc>) -> DateTime<Utc> {
 pub(crate) fn next(level: Level, start: DateTime<Utc>) -> DateTime<Utc> {
     match level {
         Level::Rows => start,
+        Level::Quarter => start + QUARTER,
         Level::Hour => start + HOUR,
         Level::SixHours => start + SIX_HOURS,
         Level::Day => start + DAY,
@@ -241,7 +278,13 @@ mod tests {
     }
 
     fn exact(start: DateTime<Utc>, end: DateTime<Utc>) {
-        let pieces = plan(start, end);
+        for levels in [Levels::Plain, Levels::Scoped] {
+            exact_with(start, end, levels);
+        }
+    }
+
+    fn exact_with(start: DateTime<Utc>, end: DateTime<Utc>, levels: Levels) {
+        let pieces = plan(start, end, levels);
         let mut t = start
             .checked_sub_signed(Duration::hours(2))
             .unwrap_or(start);
@@ -262,7 +305,7 @@ mod tests {
 
     /// The steps give every instant the weight of the whole-bucket pieces holding it.
     fn assert_steps(start: &str, end: &str) {
-        let pieces = plan(at(start), at(end));
+        let pieces = plan(at(start), at(end), Levels::Plain);
         let steps = Steps::of(&pieces);
         assert_eq!(steps.weights.len() + 1, steps.bounds.len().max(1));
         let mut t = at(start) - Duration::hours(2);
@@ -303,9 +346,13 @@ mod tests {
 
     #[test]
     fn ui_year_range_reads_few_buckets() {
-        let pieces = plan(at("2025-11-26T00:00:00Z"), at("2026-11-25T23:59:59.999Z"));
+        let pieces = plan(
+            at("2025-11-26T00:00:00Z"),
+            at("2026-11-25T23:59:59.999Z"),
+            Levels::Plain,
+        );
         assert!(buckets(&pieces) <= 20, "{pieces:?}");
-        let finest = [Level::Hour, Level::SixHours];
+        let finest = [Level::Quarter, Level::Hour, Level::SixHours];
         assert!(
             pieces.iter().all(|p| !finest.contains(&p.level)),
             "{pieces:?}"
@@ -328,17 +375,56 @@ mod tests {
                 15_000_000_000,
             ] {
                 let end = start + Duration::milliseconds(length).min(year);
-                most = most.max(buckets(&plan(start, end)));
+                most = most.max(buckets(&plan(start, end, Levels::Plain)));
             }
             start += Duration::milliseconds(26_000_000 - 2_500);
         }
-        // Months inside the range, then at each edge a few weeks, days, six hours and hours.
-        assert!(most <= 24, "{most}");
+        // Months inside the range, then at each edge a few weeks, days, six hours, hours and
+        // quarter hours.
+        assert!(most <= 26, "{most}");
+    }
+
+    #[test]
+    fn raw_rows_are_at_most_half_the_finest_bucket() {
+        for (levels, half) in [
+            (Levels::Plain, Duration::seconds(450)),
+            (Levels::Scoped, Duration::minutes(30)),
+        ] {
+            let mut start = at("2025-03-01T00:00:00.001Z");
+            while start < at("2025-03-03T00:00:00Z") {
+                for length in [1, 599_999, 3_600_001, 86_399_999, 1_300_000_000] {
+                    let end = start + Duration::milliseconds(length);
+                    for piece in plan(start, end, levels) {
+                        if piece.level == Level::Rows {
+                            assert!(piece.hi - piece.lo <= half, "{levels:?} {piece:?}");
+                        }
+                    }
+                }
+                start += Duration::milliseconds(7 * 60_000 + 13_777);
+            }
+        }
+    }
+
+    #[test]
+    fn days_a_quarter_hour_off_utc_read_no_rows() {
+        // A day of Asia/Kathmandu (+05:45) and of Asia/Kolkata (+05:30).
+        for (start, end) in [
+            ("2026-01-09T18:15:00Z", "2026-01-10T18:15:00Z"),
+            ("2026-01-09T18:30:00Z", "2026-01-10T18:30:00Z"),
+        ] {
+            let pieces = plan(at(start), at(end), Levels::Plain);
+            assert!(pieces.iter().all(|p| p.level != Level::Rows), "{pieces:?}");
+            assert_exact(start, end);
+        }
     }
 
     #[test]
     fn ui_month_range_is_few_pieces() {
-        let pieces = plan(at("2026-10-26T00:00:00Z"), at("2026-11-25T23:59:59.999Z"));
+        let pieces = plan(
+            at("2026-10-26T00:00:00Z"),
+            at("2026-11-25T23:59:59.999Z"),
+            Levels::Plain,
+        );
         assert!(pieces.len() <= 6, "{pieces:?}");
         // The last hour is its bucket minus a millisecond of rows.
         let last = pieces.last().unwrap();
@@ -396,7 +482,7 @@ mod tests {
             (midnight(262142, 11, 20), DateTime::<Utc>::MAX_UTC),
             (midnight(262142, 12, 15), midnight(262142, 12, 31) + hour),
         ] {
-            let pieces = plan(start, end);
+            let pieces = plan(start, end, Levels::Plain);
             let bounds = pieces.iter().flat_map(|p| [p.lo, p.hi]);
             assert!(bounds.clone().all(|b| b >= first), "{pieces:?}");
             assert!(bounds.clone().all(|b| b.year() < 262143), "{pieces:?}");
@@ -407,6 +493,6 @@ mod tests {
     #[test]
     fn empty_range_has_no_pieces() {
         let t = at("2026-01-10T00:00:00Z");
-        assert!(plan(t, t).is_empty());
+        assert!(plan(t, t, Levels::Plain).is_empty());
     }
 }

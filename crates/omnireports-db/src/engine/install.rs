@@ -22,7 +22,8 @@ struct Columns {
 /// departments and users wait (their triggers are dropped and created again): changes logged under the previous engine are folded with it, the engine's
 /// schema is dropped, missing aggregate tables are created, the change log is laid out anew when
 /// its columns differ, the schema is created from `dimensions`, and every count is rebuilt when
-/// a table was created. Run after the versioned migrations, on every migration.
+/// a table was created or its levels changed. Run after the versioned migrations, on every
+/// migration.
 ///
 /// Where the database has the `citus` extension, the tables are distributed first and the
 /// engine is laid out for Citus (`engine/citus.rs`; [`is_citus`](super::is_citus)).
@@ -99,14 +100,15 @@ fn fold_with_previous_engine(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Creates the aggregate tables that do not exist yet (distributed, on Citus); whether it
-/// created any.
+/// Creates the aggregate tables that do not exist yet (distributed, on Citus), and records each
+/// table's levels in its comment; whether its counts must be rebuilt: a table was created, or
+/// one was laid out for other levels.
 fn create_missing_tables(
     conn: &mut PgConnection,
     tables: &[Table],
     citus: bool,
 ) -> QueryResult<bool> {
-    let mut created = false;
+    let mut rebuild = false;
     for table in tables {
         let exists = flag(
             conn,
@@ -117,10 +119,22 @@ fn create_missing_tables(
             if citus {
                 citus::distribute(conn, table.name)?;
             }
-            created = true;
+        }
+        let layout = table.layout();
+        let laid_out = flag(
+            conn,
+            &format!(
+                "SELECT obj_description('{}'::regclass, 'pg_class') \
+                 IS NOT DISTINCT FROM '{layout}' AS value",
+                table.name
+            ),
+        )?;
+        if !laid_out {
+            conn.batch_execute(&format!("COMMENT ON TABLE {} IS '{layout}'", table.name))?;
+            rebuild = true;
         }
     }
-    Ok(created)
+    Ok(rebuild)
 }
 
 /// The change log with the columns `wanted` (made by `create`). It is empty here (folded

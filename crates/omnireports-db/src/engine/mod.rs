@@ -171,7 +171,7 @@ pub const AGENT: Dimension = Dimension {
 /// rows list the scopes that monitors read.
 pub const BUILTIN: &[&Dimension] = &[&DEPARTMENT, &SOURCE, &STATUS, &TAG, &AGENT];
 
-/// The bucket levels of every aggregate table, by their number in the `level` column.
+/// The bucket levels of the aggregate tables, by their number in the `level` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     /// UTC hours.
@@ -184,11 +184,27 @@ pub enum Level {
     SixHours = 3,
     /// Days 1–7, 8–14, 15–21, 22–28 and 29 to the end of a UTC month.
     Week = 4,
+    /// Quarter hours, in the tables every caller reads ([`Level::PLAIN`]) only: the days of zones
+    /// a quarter or half an hour off UTC start on them, and the edges of a range come to at
+    /// most 7.5 minutes of rows.
+    Quarter = 5,
 }
 
 impl Level {
-    /// Finest first: each level's buckets are grouped from the one before.
-    pub const ALL: [Level; 5] = [
+    /// The levels of the unrestricted tables, finest first: each level's buckets are grouped
+    /// from the one before.
+    pub const PLAIN: [Level; 6] = [
+        Level::Quarter,
+        Level::Hour,
+        Level::SixHours,
+        Level::Day,
+        Level::Week,
+        Level::Month,
+    ];
+
+    /// The levels of the scoped and per-unit tables, finest first. They hold about a row per
+    /// conversation already at the hour level: quarter hours would add as many again.
+    pub const SCOPED: [Level; 5] = [
         Level::Hour,
         Level::SixHours,
         Level::Day,
@@ -199,6 +215,7 @@ impl Level {
     /// The start of the bucket holding the instant `ts` (an SQL expression).
     pub fn bucket_sql(self, ts: &str) -> String {
         match self {
+            Level::Quarter => format!("date_bin('15 minutes', {ts}, 'epoch')"),
             Level::Hour => format!("date_bin('1 hour', {ts}, 'epoch')"),
             Level::SixHours => format!("date_bin('6 hours', {ts}, 'epoch')"),
             Level::Day => format!("date_bin('1 day', {ts}, 'epoch')"),

@@ -120,8 +120,27 @@ impl Table {
         names.join(", ")
     }
 
+    /// What the table's comment records of its layout: its levels, so that a database laid out
+    /// for others is counted anew.
+    pub(super) fn layout(&self) -> String {
+        let levels: Vec<String> = self
+            .levels()
+            .iter()
+            .map(|l| (*l as i16).to_string())
+            .collect();
+        format!("omnireports levels {}", levels.join(","))
+    }
+
+    /// The table's levels, finest first.
+    pub(super) fn levels(&self) -> &'static [Level] {
+        match self.kind {
+            Kind::Plain => &Level::PLAIN,
+            Kind::Scoped | Kind::Unit => &Level::SCOPED,
+        }
+    }
+
     /// One statement adding the signed rows `delta` (an SQL query, its rows called `c`) to
-    /// `target` at every level: hours from the rows, every coarser level from the finer one.
+    /// `target` at every level: the finest from the rows, every coarser level from the finer one.
     /// With `upsert`, into the filled table; else plain INSERTs into an empty copy.
     pub(super) fn add(&self, delta: &str, target: &str, upsert: bool) -> String {
         let exprs: Vec<String> = self
@@ -138,14 +157,15 @@ impl Table {
             Kind::Unit => units_of(delta),
             _ => String::new(),
         };
+        let levels = self.levels();
         let mut ctes = vec![format!(
             "l{} AS (SELECT {} AS bucket, {}, {SCHEMA}.total(c.sign) AS n FROM ({delta}) AS c{units}{} GROUP BY {groups})",
-            Level::Hour as i16,
-            Level::Hour.bucket_sql("c.ts"),
+            levels[0] as i16,
+            levels[0].bucket_sql("c.ts"),
             exprs.join(", "),
             self.joins,
         )];
-        for pair in Level::ALL.windows(2) {
+        for pair in levels.windows(2) {
             let (finer, level) = (pair[0] as i16, pair[1]);
             ctes.push(format!(
                 "l{} AS (SELECT {} AS bucket, {names}, {SCHEMA}.total(n) AS n FROM l{finer} GROUP BY {groups})",
@@ -153,7 +173,7 @@ impl Table {
                 level.bucket_sql("bucket"),
             ));
         }
-        let selects: Vec<String> = Level::ALL
+        let selects: Vec<String> = levels
             .iter()
             .map(|level| format!("SELECT {0}::smallint, * FROM l{0}", *level as i16))
             .collect();
@@ -427,6 +447,9 @@ BEGIN
         EXECUTE format('ANALYZE %I', t || '_fresh');
     END LOOP;
     FOREACH t IN ARRAY tables LOOP
+        -- The comment records the table's levels (install).
+        EXECUTE format('COMMENT ON TABLE %I IS %L', t || '_fresh',
+                       obj_description(t::regclass, 'pg_class'));
         EXECUTE format('DROP TABLE %I', t);
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
         EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
@@ -587,8 +610,11 @@ CREATE TRIGGER departments_unit_aggregates_truncate AFTER TRUNCATE ON department
     )
 }
 
-/// Every level's number, as an SQL array literal's text.
+/// The levels of the scoped and per-unit tables, as an SQL array literal's text.
 fn levels_array() -> String {
-    let numbers: Vec<String> = Level::ALL.iter().map(|l| (*l as i16).to_string()).collect();
+    let numbers: Vec<String> = Level::SCOPED
+        .iter()
+        .map(|l| (*l as i16).to_string())
+        .collect();
     format!("{{{}}}", numbers.join(","))
 }
