@@ -163,17 +163,17 @@ BEGIN
         RETURNING *)
     INSERT INTO omnireports_folding SELECT * FROM moved;
     GET DIAGNOSTICS folded = ROW_COUNT;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_department AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_department_key DO UPDATE SET n = a.n + excluded.n;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_source AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_source_key DO UPDATE SET n = a.n + excluded.n;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_department AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_department_key DO UPDATE SET n = a.n + excluded.n;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_source AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_source_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_source_scoped AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_source_scoped_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, u.unit AS unit, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM (SELECT DISTINCT department_id, department_ancestors FROM (SELECT * FROM omnireports_folding) AS d) AS s CROSS JOIN LATERAL unnest(engine.units(s.department_id, s.department_ancestors)) AS u(unit) OFFSET 0) AS u ON coalesce(u.department_id, '') = coalesce(c.department_id, '') AND u.department_ancestors = c.department_ancestors AND u.department_id IS NOT DISTINCT FROM c.department_id GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, unit, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, unit, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, unit, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, unit, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_source_unit AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_source_unit_key DO UPDATE SET n = a.n + excluded.n;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_status AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_status_key DO UPDATE SET n = a.n + excluded.n;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4, 5), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_status AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_status_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4, 5, 6, 7), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5, 6, 7), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5, 6, 7), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5, 6, 7), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5, 6, 7) INSERT INTO agg_status_scoped AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_status_scoped_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, u.unit AS unit, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM (SELECT DISTINCT department_id, department_ancestors FROM (SELECT * FROM omnireports_folding) AS d) AS s CROSS JOIN LATERAL unnest(engine.units(s.department_id, s.department_ancestors)) AS u(unit) OFFSET 0) AS u ON coalesce(u.department_id, '') = coalesce(c.department_id, '') AND u.department_ancestors = c.department_ancestors AND u.department_id IS NOT DISTINCT FROM c.department_id GROUP BY 1, 2, 3, 4, 5, 6), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, unit, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5, 6), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, unit, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5, 6), l4 AS (SELECT engine.week(bucket) AS bucket, unit, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5, 6), l2 AS (SELECT engine.month(bucket) AS bucket, unit, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5, 6) INSERT INTO agg_status_unit AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_status_unit_key DO UPDATE SET n = a.n + excluded.n;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_tag AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_tag_key DO UPDATE SET n = a.n + excluded.n;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l5 GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_tag AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_tag_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_tag_scoped AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_tag_scoped_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, u.unit AS unit, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM (SELECT DISTINCT department_id, department_ancestors FROM (SELECT * FROM omnireports_folding) AS d) AS s CROSS JOIN LATERAL unnest(engine.units(s.department_id, s.department_ancestors)) AS u(unit) OFFSET 0) AS u ON coalesce(u.department_id, '') = coalesce(c.department_id, '') AND u.department_ancestors = c.department_ancestors AND u.department_id IS NOT DISTINCT FROM c.department_id LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, unit, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, unit, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, unit, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, unit, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_tag_unit AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_tag_unit_key DO UPDATE SET n = a.n + excluded.n;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_agent AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_key DO UPDATE SET n = a.n + excluded.n;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l5 GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_agent AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_agent_scoped AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_scoped_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, u.unit AS unit, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM (SELECT DISTINCT department_id, department_ancestors FROM (SELECT * FROM omnireports_folding) AS d) AS s CROSS JOIN LATERAL unnest(engine.units(s.department_id, s.department_ancestors)) AS u(unit) OFFSET 0) AS u ON coalesce(u.department_id, '') = coalesce(c.department_id, '') AND u.department_ancestors = c.department_ancestors AND u.department_id IS NOT DISTINCT FROM c.department_id GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, unit, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, unit, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, unit, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, unit, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_agent_unit AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_unit_key DO UPDATE SET n = a.n + excluded.n;
     DROP TABLE omnireports_folding;
@@ -276,14 +276,14 @@ BEGIN
     FOREACH t IN ARRAY tables LOOP
         EXECUTE format('CREATE TABLE %I (LIKE %I)', t || '_fresh', t);
     END LOOP;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_department_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_source_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_department_fresh AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_source_fresh AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.source_type AS source_type, c.source_alias AS source_alias, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, source_type, source_alias, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_source_scoped_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_status_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3, 4, 5), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l5 GROUP BY 1, 2, 3, 4, 5), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5), l4 AS (SELECT engine.week(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5), l2 AS (SELECT engine.month(bucket) AS bucket, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5) INSERT INTO agg_status_fresh AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.open AS open, c.on_hold AS on_hold, c.served_by_id IS NOT NULL AS served, coalesce(c.chat_duration <> 0, false) AS closed, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3, 4, 5, 6, 7), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4, 5, 6, 7), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4, 5, 6, 7), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4, 5, 6, 7), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, open, on_hold, served, closed, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4, 5, 6, 7) INSERT INTO agg_status_scoped_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_tag_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l5 GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_tag_fresh AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, t.tag AS tag, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c LEFT JOIN LATERAL unnest(c.tags) AS t(tag) ON true GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, tag, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_tag_scoped_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
-    WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_agent_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
+    WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l5 GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_agent_fresh AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT *, 1::bigint AS sign FROM conversations) AS c GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_agent_scoped_fresh AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2;
     FOREACH t IN ARRAY tables LOOP
         EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s', t || '_fresh', t || '_fresh_key',
@@ -299,6 +299,9 @@ BEGIN
         EXECUTE format('ANALYZE %I', t || '_fresh');
     END LOOP;
     FOREACH t IN ARRAY tables LOOP
+        -- The comment records the table's levels (install).
+        EXECUTE format('COMMENT ON TABLE %I IS %L', t || '_fresh',
+                       obj_description(t::regclass, 'pg_class'));
         EXECUTE format('DROP TABLE %I', t);
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
         EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
@@ -466,6 +469,13 @@ CREATE TABLE public.agg_agent (
 
 
 --
+-- Name: TABLE agg_agent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_agent IS 'omnireports levels 5,0,3,1,4,2';
+
+
+--
 -- Name: agg_agent_scoped; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -477,6 +487,13 @@ CREATE TABLE public.agg_agent_scoped (
     served_by_id text,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_agent_scoped; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_agent_scoped IS 'omnireports levels 0,3,1,4,2';
 
 
 --
@@ -493,6 +510,13 @@ CREATE TABLE public.agg_agent_unit (
 
 
 --
+-- Name: TABLE agg_agent_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_agent_unit IS 'omnireports levels 0,3,1,4,2';
+
+
+--
 -- Name: agg_department; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -506,6 +530,13 @@ CREATE TABLE public.agg_department (
 
 
 --
+-- Name: TABLE agg_department; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_department IS 'omnireports levels 5,0,3,1,4,2';
+
+
+--
 -- Name: agg_source; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -516,6 +547,13 @@ CREATE TABLE public.agg_source (
     source_alias text,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_source; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_source IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
@@ -534,6 +572,13 @@ CREATE TABLE public.agg_source_scoped (
 
 
 --
+-- Name: TABLE agg_source_scoped; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_source_scoped IS 'omnireports levels 0,3,1,4,2';
+
+
+--
 -- Name: agg_source_unit; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -545,6 +590,13 @@ CREATE TABLE public.agg_source_unit (
     source_alias text,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_source_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_source_unit IS 'omnireports levels 0,3,1,4,2';
 
 
 --
@@ -560,6 +612,13 @@ CREATE TABLE public.agg_status (
     closed boolean NOT NULL,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_status IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
@@ -580,6 +639,13 @@ CREATE TABLE public.agg_status_scoped (
 
 
 --
+-- Name: TABLE agg_status_scoped; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_status_scoped IS 'omnireports levels 0,3,1,4,2';
+
+
+--
 -- Name: agg_status_unit; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -596,6 +662,13 @@ CREATE TABLE public.agg_status_unit (
 
 
 --
+-- Name: TABLE agg_status_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_status_unit IS 'omnireports levels 0,3,1,4,2';
+
+
+--
 -- Name: agg_tag; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -605,6 +678,13 @@ CREATE TABLE public.agg_tag (
     tag text,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_tag; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_tag IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
@@ -622,6 +702,13 @@ CREATE TABLE public.agg_tag_scoped (
 
 
 --
+-- Name: TABLE agg_tag_scoped; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_tag_scoped IS 'omnireports levels 0,3,1,4,2';
+
+
+--
 -- Name: agg_tag_unit; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -632,6 +719,13 @@ CREATE TABLE public.agg_tag_unit (
     tag text,
     n bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE agg_tag_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agg_tag_unit IS 'omnireports levels 0,3,1,4,2';
 
 
 --
