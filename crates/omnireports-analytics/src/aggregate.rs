@@ -533,11 +533,22 @@ impl<K: QueryableByName<Pg>> QueryableByName<Pg> for Sourced<K> {
 /// once and never with a zero count.
 #[derive(Debug)]
 pub(crate) struct RangeCounts<K> {
-    pub(crate) keys: Vec<K>,
-    pub(crate) per_range: Vec<Vec<(usize, i64)>>,
+    keys: Vec<K>,
+    per_range: Vec<Vec<(usize, i64)>>,
 }
 
 impl<K> RangeCounts<K> {
+    /// `body` of each range's `(key, count)` pairs, in the ranges' order.
+    pub(crate) fn bodies(&self, body: impl Fn(&[(&K, i64)]) -> ReportBody) -> Vec<ReportBody> {
+        self.per_range
+            .iter()
+            .map(|range| {
+                let rows: Vec<(&K, i64)> = range.iter().map(|&(k, n)| (&self.keys[k], n)).collect();
+                body(&rows)
+            })
+            .collect()
+    }
+
     /// Merges keys that `same` maps to one value into the first of them.
     pub(crate) fn merged_by<T: Eq + std::hash::Hash>(mut self, same: impl Fn(&K) -> T) -> Self {
         let mut first: HashMap<T, usize> = HashMap::with_capacity(self.keys.len());
@@ -724,16 +735,10 @@ pub(crate) fn labelled_bodies(
 ) -> QueryResult<Vec<ReportBody>> {
     let counts =
         load_ranges::<Label>(conn, queries, request, ranges)?.merged_by(|key| key.id.clone());
-    Ok(counts
-        .per_range
-        .iter()
-        .map(|range| {
-            let rows: Vec<(&Label, i64)> =
-                range.iter().map(|&(k, n)| (&counts.keys[k], n)).collect();
-            let (data, unspecified) = entries(&rows);
-            ReportBody::summed(report, data, Some(unspecified), request)
-        })
-        .collect())
+    Ok(counts.bodies(|rows| {
+        let (data, unspecified) = entries(rows);
+        ReportBody::summed(report, data, Some(unspecified), request)
+    }))
 }
 
 /// The entries of counted ids, and the count of NULL (`unspecified`).

@@ -65,14 +65,7 @@ impl Report for ConversationsBySource {
         ranges: &[DateRange],
     ) -> QueryResult<Vec<ReportBody>> {
         let counts = aggregate::load_ranges::<SourceKey>(conn, &QUERIES, request, ranges)?;
-        Ok(counts
-            .per_range
-            .iter()
-            .map(|range| {
-                let rows = range.iter().map(|&(k, n)| (&counts.keys[k], n));
-                self.body(rows, request)
-            })
-            .collect())
+        Ok(counts.bodies(|rows| self.body(rows.iter().copied(), request)))
     }
 
     fn compute_naive(

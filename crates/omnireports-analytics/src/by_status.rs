@@ -64,15 +64,7 @@ impl Report for ConversationsByStatus {
         ranges: &[DateRange],
     ) -> QueryResult<Vec<ReportBody>> {
         let counts = aggregate::load_ranges::<StatusKey>(conn, &QUERIES, request, ranges)?;
-        Ok(counts
-            .per_range
-            .iter()
-            .map(|range| {
-                let rows: Vec<(&StatusKey, i64)> =
-                    range.iter().map(|&(k, n)| (&counts.keys[k], n)).collect();
-                self.body(&rows, request)
-            })
-            .collect())
+        Ok(counts.bodies(|rows| self.body(rows, request)))
     }
 
     fn compute_naive(
