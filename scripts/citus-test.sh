@@ -24,6 +24,7 @@ mapfile -t urls < <(scripts/citus.sh start "$NODES/cluster")
 started=$SECONDS
 export DATABASE_URL=${urls[0]} OMNIREPORTS_TEST_CITUS_WORKERS="${urls[1]},${urls[2]}"
 cargo test -p omnireports-db --test citus
+cargo test -p omnireports-db --test db -- a_deferred_bulk_write_is_not_logged_and_the_rebuild_counts_it
 cargo test -p omnireports-analytics --test exactness
 cargo test -p omnireports-trends --test exactness
 # The imports that write through Citus's paths (a first import's rebuild, increments, the

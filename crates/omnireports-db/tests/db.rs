@@ -1,7 +1,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use omnireports_db::{build_pool, Database, DbError, PoolSettings};
+use omnireports_db::{build_pool, engine, Database, DbError, PoolSettings};
 use omnireports_test_db::TestDatabase;
 
 #[test]
@@ -122,4 +122,36 @@ fn a_database_of_another_version_is_refused_before_anything_is_applied() {
         error.to_string().contains("does not know (20261125000003)"),
         "{error}"
     );
+}
+
+#[test]
+fn a_deferred_bulk_write_is_not_logged_and_the_rebuild_counts_it() {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+    }
+    const LOGGED: &str = "SELECT count(*) AS n FROM conversation_changes";
+    let db = TestDatabase::new();
+    let conn = &mut db.connect();
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        engine::defer_logging(conn)?;
+        conn.batch_execute(
+            "INSERT INTO conversations (id, ts)
+                 SELECT 'room' || n, '2026-03-01'::timestamptz + n * interval '1 hour'
+                 FROM generate_series(1, 50) AS n",
+        )?;
+        assert_eq!(count(conn, LOGGED), 0, "a deferred write was logged");
+        engine::rebuild_deferred(conn)
+    })
+    .unwrap();
+    let counted = "SELECT coalesce(sum(n), 0)::bigint AS n FROM agg_department WHERE level = 0";
+    assert_eq!(count(conn, counted), 50);
+    // The next write is logged again.
+    conn.batch_execute("INSERT INTO conversations (id, ts) VALUES ('room51', '2026-03-04')")
+        .unwrap();
+    assert_eq!(count(conn, LOGGED), 1);
 }

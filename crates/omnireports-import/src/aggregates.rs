@@ -5,9 +5,9 @@
 //! logging every room and folding it bucket by bucket.
 
 use crate::error::{Context as _, ImportError};
-use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use omnireports_db::engine;
 
 #[derive(QueryableByName)]
 struct Rooms {
@@ -18,9 +18,8 @@ struct Rooms {
 }
 
 /// Whether the staged rooms should be aggregated by a rebuild. If so, other writers of
-/// conversations are held off until the commit (the rebuild would drop the changes they log),
-/// the triggers are told to skip this transaction's writes, and [`rebuild`] must run before it
-/// commits.
+/// conversations are held off until the commit and this transaction's writes are not logged
+/// ([`engine::defer_logging`]), and [`rebuild`] must run before it commits.
 pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
     let rooms: Rooms = diesel::sql_query(
         // The staged ids less those already there (an `IN`, not a correlated NOT EXISTS, which
@@ -34,18 +33,12 @@ pub(crate) fn defer(conn: &mut PgConnection) -> Result<bool, ImportError> {
     .context("counting new rooms")?;
     let bulk = rooms.new > 0 && rooms.new >= rooms.existing;
     if bulk {
-        conn.batch_execute(
-            "LOCK TABLE conversations IN SHARE MODE; SET LOCAL omnireports.defer_aggregates = on",
-        )
-        .context("deferring the aggregates")?;
+        engine::defer_logging(conn).context("deferring the aggregates")?;
     }
     Ok(bulk)
 }
 
 /// Rebuilds every aggregate from the conversations, ending the deferral.
 pub(crate) fn rebuild(conn: &mut PgConnection) -> Result<(), ImportError> {
-    conn.batch_execute(
-        "SET LOCAL omnireports.defer_aggregates = off; SELECT engine.rebuild_aggregates();",
-    )
-    .context("rebuilding the aggregates")
+    engine::rebuild_deferred(conn).context("rebuilding the aggregates")
 }

@@ -93,6 +93,30 @@ pub(super) fn begin(conn: &mut PgConnection) -> QueryResult<()> {
     )
 }
 
+/// Switches the log trigger off on every shard until [`enable_logging`] or the end of the
+/// transaction: the shards never see the coordinator's `SET LOCAL`, so the single-node
+/// `omnireports.defer_aggregates` cannot reach their triggers. ALTER TABLE holds
+/// `conversations` in ACCESS EXCLUSIVE mode until the commit. The transaction goes on over one
+/// connection per worker: Citus refuses the DDL of [`enable_logging`] after a write that used
+/// several.
+pub(super) fn disable_logging(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute("SET LOCAL citus.multi_shard_modify_mode = 'sequential'")?;
+    set_logging(conn, "DISABLE")
+}
+
+/// Switches the log trigger on again after [`disable_logging`].
+pub(super) fn enable_logging(conn: &mut PgConnection) -> QueryResult<()> {
+    set_logging(conn, "ENABLE")
+}
+
+fn set_logging(conn: &mut PgConnection, action: &str) -> QueryResult<()> {
+    // One statement each: Citus sends a worker the DDL's text, which may hold one command.
+    conn.batch_execute("SET LOCAL citus.enable_unsafe_triggers = on")?;
+    conn.batch_execute(&format!(
+        "ALTER TABLE conversations {action} TRIGGER conversations_aggregate"
+    ))
+}
+
 /// Distributes the source tables that are not yet: the small ones as reference tables,
 /// `conversations` on `id`.
 pub(super) fn distribute_sources(conn: &mut PgConnection) -> QueryResult<()> {
@@ -274,8 +298,8 @@ $do$"
 }
 
 /// One row trigger on the shards of `conversations` appending each row's change, signed, to
-/// the change log, unless the transaction deferred the aggregates; an update logs only a row
-/// whose logged columns changed (as the statement triggers' EXCEPT ALL does).
+/// the change log; an update logs only a row whose logged columns changed (as the statement
+/// triggers' EXCEPT ALL does). A bulk write switches it off ([`disable_logging`]).
 fn log_trigger(dimensions: &[&Dimension]) -> String {
     let columns = sql::logged_columns(dimensions);
     let of = |row: &str| -> String {
@@ -286,8 +310,7 @@ fn log_trigger(dimensions: &[&Dimension]) -> String {
     format!(
         "CREATE FUNCTION {SCHEMA}.log_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-    IF current_setting('omnireports.defer_aggregates', true) IS NOT DISTINCT FROM 'on'
-       OR TG_OP = 'UPDATE' AND ROW({old}) IS NOT DISTINCT FROM ROW({new}) THEN
+    IF TG_OP = 'UPDATE' AND ROW({old}) IS NOT DISTINCT FROM ROW({new}) THEN
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN

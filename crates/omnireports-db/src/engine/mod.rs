@@ -4,10 +4,12 @@
 //! the per-unit counts. The functions and triggers live in the schema [`SCHEMA`], dropped and
 //! created anew on every migration, so versioned migrations only create the source tables.
 
+mod bulk;
 mod citus;
 mod install;
 mod sql;
 
+pub use bulk::{defer_logging, rebuild_deferred};
 pub use citus::{is_citus, is_distributed};
 pub use install::{install, is_installed, uninstall};
 
