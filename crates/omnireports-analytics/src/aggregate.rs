@@ -26,6 +26,15 @@ pub(crate) enum Scope {
     Unit,
 }
 
+/// What a report's query text is built for: who asks, how many ranges, and the engine's
+/// layout (`distributed`: Citus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) scope: Scope,
+    pub(crate) ranges: Ranges,
+    pub(crate) distributed: bool,
+}
+
 /// Follows the bound `args` CTE: the pieces as `p(level, lo, hi, sign)`; level -1 is raw rows.
 const PIECES: &str =
     ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
@@ -78,25 +87,24 @@ fn visible(alias: &str) -> String {
 /// With [`Ranges::One`], `counts` is summed over all pieces (zero counts dropped). With
 /// [`Ranges::Many`], it lists per key each source that counts it (a whole bucket, a raw piece or
 /// a step of the logged rows) and its count there. `select` writes `{n}` for the counts' columns.
-pub(crate) fn counts_sql(
-    dimension: &Dimension,
-    scope: Scope,
-    ranges: Ranges,
-    select: &str,
-) -> String {
+pub(crate) fn counts_sql(dimension: &Dimension, shape: Shape, select: &str) -> String {
     let all: Vec<&str> = dimension.keys.iter().map(|key| key.column).collect();
-    counts_sql_by(dimension, scope, ranges, &all, select)
+    counts_sql_by(dimension, shape, &all, select)
 }
 
 /// [`counts_sql`] whose `counts` keep only the key columns `select` reads: fewer, narrower
 /// groups (by-department's one-range query hashed the ancestors too, at 0.4 ms of its 1 ms).
 pub(crate) fn counts_sql_by(
     dimension: &Dimension,
-    scope: Scope,
-    ranges: Ranges,
+    shape: Shape,
     read: &[&str],
     select: &str,
 ) -> String {
+    let Shape {
+        scope,
+        ranges,
+        distributed,
+    } = shape;
     let keys: Vec<&omnireports_db::engine::Key> = dimension
         .keys
         .iter()
@@ -119,7 +127,7 @@ pub(crate) fn counts_sql_by(
     let (scopes, buckets) = match ranges {
         Ranges::One => bucket_rows(
             dimension,
-            scope,
+            shape,
             &Buckets {
                 from: "p",
                 src: "",
@@ -127,27 +135,30 @@ pub(crate) fn counts_sql_by(
                 matches:
                     "p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi",
             },
-            &of("a"),
+            &columns,
         ),
         Ranges::Many => bucket_rows(
             dimension,
-            scope,
+            shape,
             &Buckets {
                 from: "b",
                 src: "b.src::int AS src, ",
                 n: "a.n",
                 matches: "a.level = b.level AND a.bucket = b.bucket",
             },
-            &of("a"),
+            &columns,
         ),
     };
     let joins = dimension.joins;
+    let fence = fence(distributed);
     let raw_rows = |select: &str, piece: &str| {
         format!(
             "SELECT {select} FROM conversations c{joins} \
-             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c} OFFSET 0"
+             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c}{fence}"
         )
     };
+    let names = columns.join(", ");
+    let per_shard = |rows: String| summed_per_shard(rows, &names, distributed);
     let logged = "FROM conversation_changes c";
     let in_steps = format!(
         "c.ts >= (SELECT bounds[1] FROM args) \
@@ -157,15 +168,17 @@ pub(crate) fn counts_sql_by(
     match ranges {
         Ranges::One => format!(
             "{PIECES}{scopes}, counts AS (SELECT {columns}, {SCHEMA}.total(n) AS n FROM (\
-               {buckets} \
-               UNION ALL \
-               SELECT {raw}, c.sign * (SELECT weights FROM args)[{step}] AS n {logged}{joins} \
-               WHERE {in_steps} \
-               UNION ALL \
-               SELECT y.* FROM p CROSS JOIN LATERAL ({rows}) AS y\
+               {buckets} UNION ALL {logged_rows} UNION ALL {raw_rows}\
              ) AS x GROUP BY {columns} HAVING {SCHEMA}.total(n) <> 0) {select}",
-            columns = columns.join(", "),
-            rows = raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND"),
+            columns = names,
+            logged_rows = per_shard(format!(
+                "SELECT {raw}, c.sign * (SELECT weights FROM args)[{step}] AS n \
+                 {logged}{joins} WHERE {in_steps}"
+            )),
+            raw_rows = per_shard(format!(
+                "SELECT y.* FROM p CROSS JOIN LATERAL ({}) AS y",
+                raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND")
+            )),
             select = select.replace("{n}", ranges.counts()),
         ),
         // Raw and logged rows are first counted per source and key.
@@ -205,15 +218,19 @@ struct Buckets {
     matches: &'static str,
 }
 
-/// The rows of whole buckets for `scope`, and the `scopes` CTE they read when the table is
-/// keyed by scope first. Each piece or bucket is its own index scan: LATERAL … OFFSET 0 keeps
-/// PostgreSQL from flattening them into one join that it might answer with a full scan.
+/// The rows of whole buckets for `shape`'s scope, and the `scopes` CTE they read when the
+/// table is keyed by scope first. Each piece or bucket is its own index scan: LATERAL …
+/// OFFSET 0 keeps PostgreSQL from flattening them into one join that it might answer with a
+/// full scan.
 fn bucket_rows(
     dimension: &Dimension,
-    scope: Scope,
+    shape: Shape,
     buckets: &Buckets,
-    keys: &str,
+    columns: &[&str],
 ) -> (String, String) {
+    let scope = shape.scope;
+    let keys: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
+    let keys = keys.join(", ");
     let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
     let scope_first =
         scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
@@ -223,10 +240,19 @@ fn bucket_rows(
         n,
         matches,
     } = buckets;
+    let fence = fence(shape.distributed);
+    let names = match src.is_empty() {
+        true => columns.join(", "),
+        false => format!("src, {}", columns.join(", ")),
+    };
     let read = |table: &str, scopes: &str, filter: &str| {
-        format!(
-            "SELECT {src}x.* FROM {from}{scopes} CROSS JOIN LATERAL (\
-               SELECT {keys}, {n} AS n FROM {table} a WHERE {matches}{filter} OFFSET 0) AS x"
+        summed_per_shard(
+            format!(
+                "SELECT {src}x.* FROM {from}{scopes} CROSS JOIN LATERAL (\
+                   SELECT {keys}, {n} AS n FROM {table} a WHERE {matches}{filter}{fence}) AS x"
+            ),
+            &names,
+            shape.distributed,
         )
     };
     let rows = match (scope, unit_table) {
@@ -272,11 +298,30 @@ fn bucket_rows(
     (scopes, rows)
 }
 
-/// The report's query texts, one per [`Scope`] and [`Ranges`], each built on first use; and
-/// the same for Citus.
+/// What ends each LATERAL piece scan: on one node the `OFFSET 0` fence that keeps it an index
+/// scan of its own; on Citus nothing, since Citus cannot push down a LATERAL subquery with
+/// OFFSET that reads a CTE (and plans the pieces as a join anyway).
+fn fence(distributed: bool) -> &'static str {
+    match distributed {
+        true => "",
+        false => " OFFSET 0",
+    }
+}
+
+/// On Citus, `rows` (columns `names…, n`) summed per shard: each branch of the counts' UNION
+/// ALL is a distributed query of its own there, and without a GROUP BY every shard would send
+/// the coordinator all its rows (one per bucket and key) instead of one per key.
+fn summed_per_shard(rows: String, names: &str, distributed: bool) -> String {
+    match distributed {
+        false => rows,
+        true => format!("SELECT {names}, sum(n)::bigint AS n FROM ({rows}) AS s GROUP BY {names}"),
+    }
+}
+
+/// The report's query texts, one per [`Shape`], each built on first use.
 #[derive(Debug)]
 pub(crate) struct Queries {
-    build: fn(Scope, Ranges) -> String,
+    build: fn(Shape) -> String,
     texts: [OnceLock<String>; 12],
 }
 
@@ -297,22 +342,22 @@ fn levels_of(scope: Scope) -> Levels {
 }
 
 impl Queries {
-    pub(crate) const fn new(build: fn(Scope, Ranges) -> String) -> Self {
+    pub(crate) const fn new(build: fn(Shape) -> String) -> Self {
         Self {
             build,
             texts: [const { OnceLock::new() }; 12],
         }
     }
 
-    /// On Citus (`distributed`) without the `OFFSET 0` fences: Citus cannot push down a
-    /// LATERAL subquery with OFFSET that reads a CTE, and plans the pieces as a join anyway.
     fn text(&self, scope: Scope, ranges: Ranges, distributed: bool) -> &str {
-        let slot = scope as usize * 2 + usize::from(ranges == Ranges::Many);
-        match distributed {
-            false => self.texts[slot].get_or_init(|| (self.build)(scope, ranges)),
-            true => self.texts[6 + slot]
-                .get_or_init(|| (self.build)(scope, ranges).replace(" OFFSET 0", "")),
-        }
+        let slot =
+            usize::from(distributed) * 6 + scope as usize * 2 + usize::from(ranges == Ranges::Many);
+        let shape = Shape {
+            scope,
+            ranges,
+            distributed,
+        };
+        self.texts[slot].get_or_init(|| (self.build)(shape))
     }
 
     /// The query for this request with its parameters bound.

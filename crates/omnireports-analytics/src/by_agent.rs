@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Shape};
 use crate::scope::{in_range, unspecified_naive, visible_to};
 use crate::{Entry, Report, ReportBody, ReportRequest, SortField};
 use diesel::dsl::{count_star, max};
@@ -116,11 +116,10 @@ impl Report for ConversationsByAgent {
 static QUERIES: Queries = Queries::new(with_names);
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
-fn with_names(scope: Scope, ranges: Ranges) -> String {
+fn with_names(shape: Shape) -> String {
     counts_sql(
         &engine::AGENT,
-        scope,
-        ranges,
+        shape,
         "SELECT x.served_by_id AS id, u.name AS label, {n} FROM counts AS x \
          LEFT JOIN users u ON u.id = x.served_by_id",
     )

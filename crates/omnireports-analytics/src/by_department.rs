@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql_by, Queries, Ranges, Scope};
+use crate::aggregate::{self, counts_sql_by, Queries, Shape};
 use crate::report::by_total_ascending;
 use crate::scope::{in_range, unspecified_naive};
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -131,11 +131,10 @@ static QUERIES: Queries = Queries::new(by_name);
 /// Counts per department id with its name (the rows of one name are merged into one entry
 /// by [`aggregate::labelled_body`]); NULL id = no department. Departments that no longer exist
 /// are dropped by the join.
-fn by_name(scope: Scope, ranges: Ranges) -> String {
+fn by_name(shape: Shape) -> String {
     counts_sql_by(
         &engine::DEPARTMENT,
-        scope,
-        ranges,
+        shape,
         &["department_id"],
         "SELECT d.name AS id, d.name AS label, {n} FROM counts AS x \
          LEFT JOIN departments d ON d.id = x.department_id \

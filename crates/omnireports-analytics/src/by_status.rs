@@ -161,9 +161,8 @@ fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
     1.into_sql::<Integer>()
 }
 
-static QUERIES: Queries = Queries::new(|scope, ranges| {
-    counts_sql(&engine::STATUS, scope, ranges, "SELECT * FROM counts")
-});
+static QUERIES: Queries =
+    Queries::new(|shape| counts_sql(&engine::STATUS, shape, "SELECT * FROM counts"));
 
 #[derive(QueryableByName)]
 struct StatusKey {

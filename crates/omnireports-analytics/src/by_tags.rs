@@ -1,4 +1,4 @@
-use crate::aggregate::{self, counts_sql, Queries, Ranges, Scope};
+use crate::aggregate::{self, counts_sql, Queries, Shape};
 use crate::report::by_total_ascending;
 use crate::scope::unspecified_naive;
 use crate::{Entry, Report, ReportBody, ReportRequest};
@@ -112,11 +112,10 @@ impl Report for ConversationsByTags {
 /// NULL id = untagged.
 static QUERIES: Queries = Queries::new(tag_counts);
 
-fn tag_counts(scope: Scope, ranges: Ranges) -> String {
+fn tag_counts(shape: Shape) -> String {
     counts_sql(
         &engine::TAG,
-        scope,
-        ranges,
+        shape,
         "SELECT x.tag AS id, x.tag AS label, {n} FROM counts AS x",
     )
 }

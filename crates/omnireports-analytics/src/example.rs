@@ -31,11 +31,10 @@ pub const SOURCE_TYPE: Dimension = Dimension {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConversationsBySourceType;
 
-static QUERIES: Queries = Queries::new(|scope, ranges| {
+static QUERIES: Queries = Queries::new(|shape| {
     counts_sql(
         &SOURCE_TYPE,
-        scope,
-        ranges,
+        shape,
         "SELECT x.source_type AS id, x.source_type AS label, {n} FROM counts AS x",
     )
 });
