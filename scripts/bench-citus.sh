@@ -7,7 +7,10 @@
 # CONNECTIONS connections each pausing THINK_MS (below saturation), cache and rate limiter
 # off; each figure is the median of the runs' p50/p99.
 #
-#   ROOMS=1000000 RUNS=3 DURATION=10 scripts/bench-citus.sh
+#   ROOMS=1000000 RUNS=3 DURATION=10 SHARDS=32 scripts/bench-citus.sh
+#
+# SHARDS is the Citus database's `citus.shard_count` when `omnireports migrate` distributes
+# the tables (32, Citus's default, unless set).
 #
 # Citus comes from scripts/citus.sh (built from ../shared/vendor when missing); without it the
 # benchmark stops and says so.
@@ -21,6 +24,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 THINK_MS=${THINK_MS:-20}
+SHARDS=${SHARDS:-32}
 REPORTS=${REPORTS:-"department source status tags agent"}
 export PG_SHARED_BUFFERS=${PG_SHARED_BUFFERS:-1GB}
 
@@ -56,6 +60,7 @@ psql "$plain_admin" -qc 'CREATE DATABASE bench'
 declare -A url=([plain]=${plain_admin%/postgres}/bench)
 scripts/citus.sh start "$work/citus" >/dev/null 2>&1
 url[citus]=$(scripts/citus.sh database "$work/citus" bench)
+psql "${url[citus]}" -qc "ALTER DATABASE bench SET citus.shard_count = $SHARDS"
 
 log "generating $ROOMS rooms and an increment"
 "$TARGET_DIR"/release/examples/gen-rooms "$ROOMS" "$work/export" >/dev/null
@@ -113,8 +118,8 @@ for side in plain citus; do
   servers+=("$pid")
 done
 
-printf '\nomnireports bench-citus: %s rooms, %s cores; Citus: a coordinator and 2 workers on them\n' \
-  "$ROOMS" "$(nproc)"
+printf '\nomnireports bench-citus: %s rooms, %s cores; Citus: a coordinator and 2 workers on them, %s shards\n' \
+  "$ROOMS" "$(nproc)" "$SHARDS"
 printf 'first import %s s (plain) / %s s (Citus); increment (%s changed, %s trashed) %s s / %s s; both exact\n' \
   "${first[plain]}" "${first[citus]}" "$changed" "$trashed" "${increment[plain]}" "${increment[citus]}"
 printf 'reports: random ranges up to a year, wrk -t%s -c%s, each connection pausing %s ms; cache and rate limiter off; %s runs of %s s (medians)\n\n' \
