@@ -194,7 +194,7 @@ pub(crate) fn counts_sql_by(
                  {SCHEMA}.total(c.sign::bigint) AS n {logged}{joins} \
                WHERE {in_steps} GROUP BY {positions}\
              ) AS x GROUP BY {columns}) {select}",
-            columns = columns.join(", "),
+            columns = names,
             z = of("z"),
             rows = raw_rows(&raw, ""),
             positions = (1..=columns.len() + 1)
