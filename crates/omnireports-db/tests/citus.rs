@@ -166,3 +166,81 @@ fn changes_and_counts_stay_on_the_shard_of_their_conversation() {
     .unwrap();
     assert_eq!(count(conn, "SELECT count(*) AS n FROM agg_department"), 0);
 }
+
+/// `(department, count)` pairs, by department.
+type PerDepartment = Vec<(Option<String>, i64)>;
+
+/// The conversations per department, and the hour rows of `agg_department`'s counts.
+fn department_counts(conn: &mut PgConnection) -> (PerDepartment, PerDepartment) {
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        department_id: Option<String>,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut load = |sql: &str| -> PerDepartment {
+        let rows: Vec<Counted> = diesel::sql_query(sql).load(conn).unwrap();
+        rows.into_iter().map(|r| (r.department_id, r.n)).collect()
+    };
+    (
+        load("SELECT department_id, count(*) AS n FROM conversations GROUP BY 1 ORDER BY 1"),
+        load(
+            "SELECT department_id, sum(n)::bigint AS n FROM agg_department WHERE level = 0 \
+             GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1",
+        ),
+    )
+}
+
+#[test]
+fn migrate_lays_out_for_citus_a_database_populated_before_it_had_citus() {
+    let Some(db) = TestDatabase::without_citus_yet() else {
+        eprintln!(
+            "SKIPPED: no Citus cluster ({CITUS_WORKERS} unset; scripts/citus-test.sh sets it)"
+        );
+        return;
+    };
+    db.connect()
+        .batch_execute(
+            "INSERT INTO departments (id, name, ancestors) VALUES ('d1', 'Sales', '{u1}');
+             INSERT INTO conversations (id, ts, department_id)
+                 SELECT 'room' || n, '2026-03-01'::timestamptz + n * interval '1 hour',
+                        CASE WHEN n % 3 = 0 THEN 'd1' END
+                 FROM generate_series(1, 200) AS n;
+             SELECT engine.fold_changes(NULL);",
+        )
+        .unwrap();
+    let conn = &mut db.add_citus();
+    omnireports_db::run_pending_migrations(conn).unwrap();
+    assert_eq!(
+        count(
+            conn,
+            "SELECT count(*) AS n FROM pg_tables t WHERE t.tablename LIKE 'agg\\_%' \
+             AND NOT EXISTS (SELECT FROM pg_dist_partition p \
+               WHERE p.logicalrelid = t.tablename::regclass AND p.partmethod = 'h')"
+        ),
+        0,
+        "every aggregate table is distributed"
+    );
+    assert_eq!(
+        count(conn, "SELECT pg_relation_size('conversations') AS n"),
+        0,
+        "the coordinator keeps no copy of the distributed rows"
+    );
+    let (conversations, counted) = department_counts(conn);
+    assert_eq!(conversations.iter().map(|(_, n)| n).sum::<i64>(), 200);
+    assert_eq!(
+        counted, conversations,
+        "the counts were rebuilt on the shards"
+    );
+    // Writes are logged and folded on the new layout.
+    conn.batch_execute(
+        "UPDATE conversations SET department_id = 'd1' WHERE id IN ('room1', 'room2');
+         DELETE FROM conversations WHERE id = 'room4';",
+    )
+    .unwrap();
+    assert_eq!(count(conn, "SELECT engine.fold_changes(NULL) AS n"), 5);
+    let (conversations, counted) = department_counts(conn);
+    assert_eq!(conversations.iter().map(|(_, n)| n).sum::<i64>(), 199);
+    assert_eq!(counted, conversations);
+}

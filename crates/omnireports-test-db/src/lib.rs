@@ -57,6 +57,47 @@ impl TestDatabase {
         }
     }
 
+    /// In the Citus tier, a migrated single-node database on the coordinator (and an empty one
+    /// on each worker) whose owner adds Citus later with [`TestDatabase::add_citus`]; None
+    /// outside it.
+    pub fn without_citus_yet() -> Option<Self> {
+        let workers = citus_workers();
+        if workers.is_empty() {
+            return None;
+        }
+        let admin_url = std::env::var("DATABASE_URL")
+            .expect("DATABASE_URL must name a PostgreSQL server (`make test` sets it)");
+        let name = unique_name();
+        for server in std::iter::once(&admin_url).chain(&workers) {
+            create_on(server, &name);
+        }
+        let url = database_url(&admin_url, &name);
+        let db = Self {
+            admin_url,
+            name,
+            url,
+            workers,
+        };
+        omnireports_db::run_pending_migrations(&mut db.connect())
+            .expect("migrate the test database");
+        Some(db)
+    }
+
+    /// Creates the `citus` extension on every node of a [`TestDatabase::without_citus_yet`]
+    /// and adds the workers; its coordinator's connection, not yet migrated again.
+    pub fn add_citus(&self) -> PgConnection {
+        let mut admin = PgConnection::establish(&self.admin_url)
+            .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL: {e}"));
+        admin
+            .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+            .expect("take the Citus set-up lock");
+        let conn = add_citus(&self.admin_url, &self.workers, &self.name);
+        admin
+            .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+            .expect("release the Citus set-up lock");
+        conn
+    }
+
     /// Whether this database is distributed by Citus ([`CITUS_WORKERS`]).
     pub fn is_citus(&self) -> bool {
         !self.workers.is_empty()
@@ -126,22 +167,37 @@ fn create_on_citus(admin: &mut PgConnection, admin_url: &str, workers: &[String]
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
         .expect("take the Citus set-up lock");
-    let create = |server: &mut PgConnection, url: &str| {
-        server
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .unwrap_or_else(|e| panic!("create test database {name} on {url}: {e}"));
+    for server in std::iter::once(admin_url).chain(workers.iter().map(String::as_str)) {
+        create_on(server, name);
+    }
+    let mut conn = add_citus(admin_url, workers, name);
+    omnireports_db::run_pending_migrations(&mut conn).expect("migrate the Citus test database");
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .expect("release the Citus set-up lock");
+}
+
+/// Creates the empty database `name` on the server at `url`.
+fn create_on(url: &str, name: &str) {
+    let mut server = PgConnection::establish(url)
+        .unwrap_or_else(|e| panic!("cannot connect to the server {url}: {e}"));
+    server
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .unwrap_or_else(|e| panic!("create test database {name} on {url}: {e}"));
+}
+
+/// Creates the `citus` extension in database `name` on every node and tells the coordinator
+/// where it and the workers are; the coordinator's connection.
+fn add_citus(admin_url: &str, workers: &[String], name: &str) -> PgConnection {
+    let extend = |url: &str| {
         let mut conn = PgConnection::establish(&database_url(url, name))
             .unwrap_or_else(|e| panic!("connect to {name} on {url}: {e}"));
         conn.batch_execute("CREATE EXTENSION citus")
             .unwrap_or_else(|e| panic!("CREATE EXTENSION citus on {url}: {e}"));
         conn
     };
-    for worker in workers {
-        let mut server = PgConnection::establish(worker)
-            .unwrap_or_else(|e| panic!("cannot connect to the Citus worker {worker}: {e}"));
-        create(&mut server, worker);
-    }
-    let mut conn = create(admin, admin_url);
+    workers.iter().for_each(|worker| drop(extend(worker)));
+    let mut conn = extend(admin_url);
     let (host, port) = host_port(admin_url);
     let mut sql = format!(
         "ALTER DATABASE \"{name}\" SET citus.shard_count = {CITUS_SHARD_COUNT}; \
@@ -154,10 +210,7 @@ fn create_on_citus(admin: &mut PgConnection, admin_url: &str, workers: &[String]
     }
     conn.batch_execute(&sql)
         .unwrap_or_else(|e| panic!("add the Citus nodes of {name}: {e}"));
-    omnireports_db::run_pending_migrations(&mut conn).expect("migrate the Citus test database");
-    admin
-        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
-        .expect("release the Citus set-up lock");
+    conn
 }
 
 fn unique_name() -> String {

@@ -73,7 +73,7 @@ pub fn is_distributed(conn: &mut PgConnection) -> QueryResult<bool> {
     Ok(*DISTRIBUTED.get_or_init(|| value))
 }
 
-fn is_distributed_table(conn: &mut PgConnection, table: &str) -> QueryResult<bool> {
+pub(super) fn is_distributed_table(conn: &mut PgConnection, table: &str) -> QueryResult<bool> {
     flag(
         conn,
         &format!(
@@ -126,7 +126,12 @@ pub(super) fn distribute_sources(conn: &mut PgConnection) -> QueryResult<()> {
         }
     }
     if !is_distributed_table(conn, "conversations")? {
-        conn.batch_execute("SELECT create_distributed_table('conversations', 'id')")?;
+        // Citus copies the rows of a populated table to the shards and leaves the originals on
+        // the coordinator, unread: they would keep a second copy of every conversation.
+        conn.batch_execute(
+            "SELECT create_distributed_table('conversations', 'id'); \
+             SELECT truncate_local_data_after_distributing_table('conversations')",
+        )?;
     }
     Ok(())
 }

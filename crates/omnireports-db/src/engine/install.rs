@@ -110,10 +110,16 @@ fn create_missing_tables(
 ) -> QueryResult<bool> {
     let mut rebuild = false;
     for table in tables {
-        let exists = flag(
+        let mut exists = flag(
             conn,
             &format!("SELECT to_regclass('{}') IS NOT NULL AS value", table.name),
         )?;
+        // A database that got Citus after it was populated has single-node tables: no shard
+        // column, on the coordinator alone. They are made anew, distributed, and counted again.
+        if exists && citus && !citus::is_distributed_table(conn, table.name)? {
+            conn.batch_execute(&format!("DROP TABLE {}", table.name))?;
+            exists = false;
+        }
         if !exists {
             conn.batch_execute(&table.create())?;
             if citus {
