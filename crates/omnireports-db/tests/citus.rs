@@ -25,12 +25,15 @@ fn count(conn: &mut PgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
 
+/// Says why a test of this tier does nothing outside it.
+fn say_skipped() {
+    eprintln!("SKIPPED: no Citus cluster ({CITUS_WORKERS} unset; scripts/citus-test.sh sets it)");
+}
+
 /// A Citus database, or None (and SKIPPED said) outside the Citus tier.
 fn citus_database() -> Option<TestDatabase> {
     if std::env::var_os(CITUS_WORKERS).is_none() {
-        eprintln!(
-            "SKIPPED: no Citus cluster ({CITUS_WORKERS} unset; scripts/citus-test.sh sets it)"
-        );
+        say_skipped();
         return None;
     }
     let db = TestDatabase::new();
@@ -194,12 +197,11 @@ fn department_counts(conn: &mut PgConnection) -> (PerDepartment, PerDepartment) 
 
 #[test]
 fn migrate_lays_out_for_citus_a_database_populated_before_it_had_citus() {
-    let Some(db) = TestDatabase::without_citus_yet() else {
-        eprintln!(
-            "SKIPPED: no Citus cluster ({CITUS_WORKERS} unset; scripts/citus-test.sh sets it)"
-        );
+    let Some(mut db) = TestDatabase::without_citus_yet() else {
+        say_skipped();
         return;
     };
+    assert!(!db.is_citus());
     db.connect()
         .batch_execute(
             "INSERT INTO departments (id, name, ancestors) VALUES ('d1', 'Sales', '{u1}');
@@ -211,6 +213,7 @@ fn migrate_lays_out_for_citus_a_database_populated_before_it_had_citus() {
         )
         .unwrap();
     let conn = &mut db.add_citus();
+    assert!(db.is_citus());
     omnireports_db::run_pending_migrations(conn).unwrap();
     assert_eq!(
         count(

@@ -7,7 +7,7 @@ use diesel_migration_names::template_name;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Arbitrary key of the advisory lock that serialises template creation.
+/// Arbitrary key of the advisory lock that serialises template creation and Citus set-up.
 const TEMPLATE_LOCK: i64 = 0x6f6d_6e69;
 const PREFIX: &str = "omnireports_test_";
 
@@ -28,6 +28,8 @@ pub struct TestDatabase {
     url: String,
     /// The Citus workers' server URLs, where the database exists too.
     workers: Vec<String>,
+    /// Whether the database has Citus (every node's extension and the nodes known).
+    citus: bool,
 }
 
 impl TestDatabase {
@@ -53,6 +55,7 @@ impl TestDatabase {
             admin_url,
             name,
             url,
+            citus: !workers.is_empty(),
             workers,
         }
     }
@@ -77,6 +80,7 @@ impl TestDatabase {
             name,
             url,
             workers,
+            citus: false,
         };
         omnireports_db::run_pending_migrations(&mut db.connect())
             .expect("migrate the test database");
@@ -85,22 +89,19 @@ impl TestDatabase {
 
     /// Creates the `citus` extension on every node of a [`TestDatabase::without_citus_yet`]
     /// and adds the workers; its coordinator's connection, not yet migrated again.
-    pub fn add_citus(&self) -> PgConnection {
+    pub fn add_citus(&mut self) -> PgConnection {
         let mut admin = PgConnection::establish(&self.admin_url)
             .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL: {e}"));
-        admin
-            .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
-            .expect("take the Citus set-up lock");
-        let conn = add_citus(&self.admin_url, &self.workers, &self.name);
-        admin
-            .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
-            .expect("release the Citus set-up lock");
+        let conn = locked(&mut admin, "the Citus set-up", |_| {
+            add_citus(&self.admin_url, &self.workers, &self.name)
+        });
+        self.citus = true;
         conn
     }
 
     /// Whether this database is distributed by Citus ([`CITUS_WORKERS`]).
     pub fn is_citus(&self) -> bool {
-        !self.workers.is_empty()
+        self.citus
     }
 
     /// The connection URL of this database.
@@ -162,19 +163,28 @@ fn host_port(url: &str) -> (String, u16) {
 /// extension, the coordinator told where it and the workers are, then migrated. No template:
 /// a copy of a Citus database would name the template's shards.
 fn create_on_citus(admin: &mut PgConnection, admin_url: &str, workers: &[String], name: &str) {
-    // One at a time: adding nodes to two databases at once collides on the role Citus copies
-    // to the workers (a lock of the coordinator's admin database, which every test shares).
+    locked(admin, "the Citus set-up", |_| {
+        for server in std::iter::once(admin_url).chain(workers.iter().map(String::as_str)) {
+            create_on(server, name);
+        }
+        let mut conn = add_citus(admin_url, workers, name);
+        omnireports_db::run_pending_migrations(&mut conn).expect("migrate the Citus test database");
+    });
+}
+
+/// Runs `f` holding the advisory lock that serialises template creation and Citus set-up
+/// across test processes. Citus set-up needs it: adding nodes to two databases at once
+/// collides on the role Citus copies to the workers (a lock of the coordinator's admin
+/// database, which every test shares).
+fn locked<T>(admin: &mut PgConnection, what: &str, f: impl FnOnce(&mut PgConnection) -> T) -> T {
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
-        .expect("take the Citus set-up lock");
-    for server in std::iter::once(admin_url).chain(workers.iter().map(String::as_str)) {
-        create_on(server, name);
-    }
-    let mut conn = add_citus(admin_url, workers, name);
-    omnireports_db::run_pending_migrations(&mut conn).expect("migrate the Citus test database");
+        .unwrap_or_else(|e| panic!("take the lock of {what}: {e}"));
+    let value = f(admin);
     admin
         .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
-        .expect("release the Citus set-up lock");
+        .unwrap_or_else(|e| panic!("release the lock of {what}: {e}"));
+    value
 }
 
 /// Creates the empty database `name` on the server at `url`.
@@ -256,37 +266,33 @@ fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
     if exists(admin, &template) {
         return template;
     }
-    admin
-        .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
-        .expect("take the template lock");
-    if !exists(admin, &template) {
-        sweep_old_templates(admin);
-        let building = format!("{template}_building");
-        for sql in [
-            format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
-            format!("CREATE DATABASE \"{building}\""),
-        ] {
-            admin
-                .batch_execute(&sql)
-                .expect("create the template database");
+    locked(admin, "the template", |admin| {
+        if !exists(admin, &template) {
+            sweep_old_templates(admin);
+            let building = format!("{template}_building");
+            for sql in [
+                format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+                format!("CREATE DATABASE \"{building}\""),
+            ] {
+                admin
+                    .batch_execute(&sql)
+                    .expect("create the template database");
+            }
+            {
+                let mut conn = PgConnection::establish(&database_url(admin_url, &building))
+                    .expect("connect to the template database");
+                omnireports_db::run_pending_migrations(&mut conn).expect("migrate the template");
+            }
+            for sql in [
+                format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+                format!("ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true"),
+            ] {
+                admin
+                    .batch_execute(&sql)
+                    .expect("publish the template database");
+            }
         }
-        {
-            let mut conn = PgConnection::establish(&database_url(admin_url, &building))
-                .expect("connect to the template database");
-            omnireports_db::run_pending_migrations(&mut conn).expect("migrate the template");
-        }
-        for sql in [
-            format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
-            format!("ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true"),
-        ] {
-            admin
-                .batch_execute(&sql)
-                .expect("publish the template database");
-        }
-    }
-    admin
-        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
-        .expect("release the template lock");
+    });
     template
 }
 
