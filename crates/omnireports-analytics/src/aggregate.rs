@@ -35,27 +35,156 @@ pub(crate) struct Shape {
     pub(crate) distributed: bool,
 }
 
-/// Follows the bound `args` CTE: the pieces as `p(level, lo, hi, sign)`; level -1 is raw rows.
-const PIECES: &str =
-    ", p AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT los FROM args), \
-                      (SELECT his FROM args), (SELECT signs FROM args)) AS p(level, lo, hi, sign))";
+/// The bound arguments of a one-range query ([`AggregateQuery`]), in their order.
+const ONE_ARGS: [(&str, &str); 7] = [
+    ("levels", "smallint[]"),
+    ("los", "timestamptz[]"),
+    ("his", "timestamptz[]"),
+    ("signs", "bigint[]"),
+    ("bounds", "timestamptz[]"),
+    ("weights", "bigint[]"),
+    ("units", "text[]"),
+];
 
-/// The sources of many ranges, each read once however many ranges count it: every distinct
-/// whole bucket as `b(level, bucket, src)` and every distinct raw piece as `r(lo, hi, qid)`.
-/// Which ranges a source counts for, and with what sign, stays in Rust ([`Fanout`]): summing
-/// there is cheaper than grouping by range and key in SQL.
-const SOURCES: &str =
-    ", b AS (SELECT * FROM unnest((SELECT levels FROM args), (SELECT buckets FROM args)) \
-                      WITH ORDINALITY AS b(level, bucket, src)), \
-       r AS (SELECT * FROM unnest((SELECT rlos FROM args), (SELECT rhis FROM args)) \
-                      WITH ORDINALITY AS r(lo, hi, qid))";
+/// The bound arguments of a many-ranges query ([`RangesQuery`]), in their order.
+const MANY_ARGS: [(&str, &str); 8] = [
+    ("levels", "smallint[]"),
+    ("buckets", "timestamptz[]"),
+    ("rlos", "timestamptz[]"),
+    ("rhis", "timestamptz[]"),
+    ("raw_base", "int"),
+    ("log_base", "int"),
+    ("bounds", "timestamptz[]"),
+    ("units", "text[]"),
+];
+
+/// Lists of bound arguments that the query's legs read: one range's pieces, and many ranges'
+/// distinct whole buckets and raw pieces (each read once however many ranges count it; which
+/// ranges a source counts for, and with what sign, stays in Rust ([`Fanout`]): summing there
+/// is cheaper than grouping by range and key in SQL).
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// `p(level, lo, hi, sign)`; level -1 is raw rows.
+    Pieces,
+    /// `b(level, bucket, src)`.
+    Buckets,
+    /// `p(lo, hi, qid)`.
+    RawPieces,
+}
+
+impl Source {
+    /// Its CTE on one node, the alias a leg reads it as, and its columns.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Source::Pieces => ("p", "p", "level, lo, hi, sign"),
+            Source::Buckets => ("b", "b", "level, bucket, src"),
+            Source::RawPieces => ("r", "p", "lo, hi, qid"),
+        }
+    }
+}
+
+impl Shape {
+    /// How the query text reads the bound argument `name`. On one node from the `args` CTE
+    /// that starts every query. On Citus by its parameter, since Citus runs a CTE that several
+    /// parts read as a distributed query of its own (a round trip to every node before the
+    /// report's own) and then cannot push the counts' legs down to the shards together.
+    fn arg(self, name: &str) -> String {
+        if !self.distributed {
+            return format!("(SELECT {name} FROM args)");
+        }
+        let args: &[(&str, &str)] = match self.ranges {
+            Ranges::One => &ONE_ARGS,
+            Ranges::Many => &MANY_ARGS,
+        };
+        let i = args
+            .iter()
+            .position(|(arg, _)| *arg == name)
+            .unwrap_or_else(|| panic!("no bound argument {name}"));
+        format!("(${}::{})", i + 1, args[i].1)
+    }
+
+    /// The element at `index` of the bound array `name`, where `index` may name the array
+    /// as `{}`.
+    fn element(self, name: &str, index: &str) -> String {
+        match self.distributed {
+            false => format!("(SELECT {name}[{}] FROM args)", index.replace("{}", name)),
+            true => {
+                let array = self.arg(name);
+                format!("{array}[{}]", index.replace("{}", &array))
+            }
+        }
+    }
+
+    /// The rows of `source`, unnested from the arguments.
+    fn unnest(self, source: Source) -> String {
+        match source {
+            Source::Pieces => format!(
+                "unnest({}, {}, {}, {})",
+                self.arg("levels"),
+                self.arg("los"),
+                self.arg("his"),
+                self.arg("signs")
+            ),
+            Source::Buckets => format!(
+                "unnest({}, {}) WITH ORDINALITY",
+                self.arg("levels"),
+                self.arg("buckets")
+            ),
+            Source::RawPieces => format!(
+                "unnest({}, {}) WITH ORDINALITY",
+                self.arg("rlos"),
+                self.arg("rhis")
+            ),
+        }
+    }
+
+    /// The CTEs of the sources, which follow `args` on one node (Citus reads them inline).
+    fn source_ctes(self) -> String {
+        let sources: &[Source] = match (self.distributed, self.ranges) {
+            (true, _) => &[],
+            (false, Ranges::One) => &[Source::Pieces],
+            (false, Ranges::Many) => &[Source::Buckets, Source::RawPieces],
+        };
+        sources
+            .iter()
+            .map(|&source| {
+                let (cte, _, columns) = source.names();
+                format!(
+                    ", {cte} AS (SELECT * FROM {} AS {cte}({columns}))",
+                    self.unnest(source)
+                )
+            })
+            .collect()
+    }
+
+    /// What a leg reads `source` from: its CTE, or on Citus the unnested arguments.
+    fn from(self, source: Source) -> String {
+        let (cte, alias, columns) = source.names();
+        match self.distributed {
+            false if cte == alias => cte.to_owned(),
+            false => format!("{cte} AS {alias}"),
+            true => format!("{} AS {alias}({columns})", self.unnest(source)),
+        }
+    }
+
+    /// What leads every leg's rows on Citus: the distribution `column` of the leg's table (a
+    /// conversation's id, the `shard` of the change log and of the aggregates, which name the
+    /// same shards), so that Citus runs all the legs on each shard at once; it does only when
+    /// that column comes first. Nothing on one node.
+    fn dist(self, column: &str) -> String {
+        match self.distributed {
+            true => format!("{column} AS dist, "),
+            false => String::new(),
+        }
+    }
+}
 
 /// Whether a query counts one range or many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ranges {
     /// One range: rows as the report's select makes them.
     One,
-    /// Many ranges: `counts` has one row per key, with the sources that count it ([`SOURCES`])
+    /// Many ranges: `counts` has one row per key, with the sources that count it ([`Source`])
     /// and their counts as arrays `srcs` and `ns`; they are summed per range in Rust.
     Many,
 }
@@ -70,11 +199,11 @@ impl Ranges {
     }
 }
 
-/// A monitor sees rows whose own or whose department's ancestors include one of the units.
-fn visible(alias: &str) -> String {
+/// A monitor sees rows whose own or whose department's ancestors include one of `units`.
+fn visible(alias: &str, units: &str) -> String {
     format!(
-        "({alias}.department_ancestors && (SELECT units FROM args) OR {alias}.department_id IN \
-         (SELECT id FROM departments WHERE ancestors && (SELECT units FROM args)))"
+        "({alias}.department_ancestors && {units} OR {alias}.department_id IN \
+         (SELECT id FROM departments WHERE ancestors && {units}))"
     )
 }
 
@@ -100,121 +229,108 @@ pub(crate) fn counts_sql_by(
     read: &[&str],
     select: &str,
 ) -> String {
-    let Shape {
-        scope,
-        ranges,
-        distributed,
-    } = shape;
     let keys: Vec<&omnireports_db::engine::Key> = dimension
         .keys
         .iter()
         .filter(|key| read.contains(&key.column))
         .collect();
     let columns: Vec<&str> = keys.iter().map(|key| key.column).collect();
-    let of = |alias: &str| -> String {
-        let qualified: Vec<String> = columns.iter().map(|c| format!("{alias}.{c}")).collect();
-        qualified.join(", ")
-    };
+    let names = columns.join(", ");
     let raw: Vec<String> = keys
         .iter()
         .map(|key| format!("{} AS {}", key.expression, key.column))
         .collect();
     let raw = raw.join(", ");
-    let filter_c = match scope {
+    let filter_c = match shape.scope {
         Scope::All => String::new(),
-        _ => format!(" AND {}", visible("c")),
+        _ => format!(" AND {}", visible("c", &shape.arg("units"))),
     };
-    let (scopes, buckets) = match ranges {
-        Ranges::One => bucket_rows(
-            dimension,
-            shape,
-            &Buckets {
-                from: "p",
-                src: "",
-                n: "a.n * p.sign",
-                matches:
-                    "p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi",
-            },
-            &columns,
-        ),
-        Ranges::Many => bucket_rows(
-            dimension,
-            shape,
-            &Buckets {
-                from: "b",
-                src: "b.src::int AS src, ",
-                n: "a.n",
-                matches: "a.level = b.level AND a.bucket = b.bucket",
-            },
-            &columns,
-        ),
-    };
+    let (scopes, buckets) = bucket_rows(dimension, shape, &columns);
     let joins = dimension.joins;
-    let fence = fence(distributed);
+    let fence = fence(shape.distributed);
     let raw_rows = |select: &str, piece: &str| {
         format!(
-            "SELECT {select} FROM conversations c{joins} \
-             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c}{fence}"
+            "SELECT {}{select} FROM conversations c{joins} \
+             WHERE {piece} c.ts >= p.lo AND c.ts < p.hi{filter_c}{fence}",
+            shape.dist("c.id")
         )
     };
-    let names = columns.join(", ");
-    let per_shard = |rows: String| summed_per_shard(rows, &names, distributed);
-    let logged = "FROM conversation_changes c";
+    let log_dist = shape.dist("c.shard");
+    let bounds = shape.arg("bounds");
     let in_steps = format!(
-        "c.ts >= (SELECT bounds[1] FROM args) \
-         AND c.ts < (SELECT bounds[cardinality(bounds)] FROM args){filter_c}"
+        "FROM conversation_changes c{joins} WHERE c.ts >= {} AND c.ts < {}{filter_c}",
+        shape.element("bounds", "1"),
+        shape.element("bounds", "cardinality({})"),
     );
-    let step = "width_bucket(c.ts, (SELECT bounds FROM args))";
-    match ranges {
-        Ranges::One => format!(
-            "{PIECES}{scopes}, counts AS (SELECT {columns}, {SCHEMA}.total(n) AS n FROM (\
-               {buckets} UNION ALL {logged_rows} UNION ALL {raw_rows}\
-             ) AS x GROUP BY {columns} HAVING {SCHEMA}.total(n) <> 0) {select}",
-            columns = names,
-            logged_rows = per_shard(format!(
-                "SELECT {raw}, c.sign * (SELECT weights FROM args)[{step}] AS n \
-                 {logged}{joins} WHERE {in_steps}"
-            )),
-            raw_rows = per_shard(format!(
-                "SELECT y.* FROM p CROSS JOIN LATERAL ({}) AS y",
-                raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND")
-            )),
-            select = select.replace("{n}", ranges.counts()),
+    let step = format!("width_bucket(c.ts, {bounds})");
+    let ctes = format!("{}{scopes}", shape.source_ctes());
+    let select = select.replace("{n}", shape.ranges.counts());
+    let total = format!("{SCHEMA}.total(n)");
+    match (shape.ranges, shape.distributed) {
+        (Ranges::One, _) => format!(
+            "{ctes}, counts AS (SELECT {names}, {total} AS n FROM (\
+               {buckets} \
+               UNION ALL SELECT {log_dist}{raw}, c.sign * {weights}[{step}] AS n {in_steps} \
+               UNION ALL SELECT y.* FROM {pieces} CROSS JOIN LATERAL ({rows}) AS y\
+             ) AS x GROUP BY {names} HAVING {total} <> 0) {select}",
+            weights = shape.arg("weights"),
+            pieces = shape.from(Source::Pieces),
+            rows = raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND"),
         ),
         // Raw and logged rows are first counted per source and key.
-        Ranges::Many => format!(
-            "{SOURCES}{scopes}, counts AS (SELECT {columns}, array_agg(src) AS srcs, \
-               array_agg(n) AS ns FROM (\
+        (Ranges::Many, false) => format!(
+            "{ctes}, counts AS (SELECT {names}, array_agg(src) AS srcs, array_agg(n) AS ns FROM (\
                {buckets} \
                UNION ALL \
-               SELECT ((SELECT raw_base FROM args) + p.qid)::int AS src, {z}, count(*)::bigint AS n \
-               FROM r AS p CROSS JOIN LATERAL ({rows}) AS z GROUP BY p.qid, {z} \
+               SELECT ({raw_base} + p.qid)::int AS src, {z}, count(*)::bigint AS n \
+               FROM {raw_pieces} CROSS JOIN LATERAL ({rows}) AS z GROUP BY p.qid, {z} \
                UNION ALL \
-               SELECT (SELECT log_base FROM args) + {step} AS src, {raw}, \
-                 {SCHEMA}.total(c.sign::bigint) AS n {logged}{joins} \
-               WHERE {in_steps} GROUP BY {positions}\
-             ) AS x GROUP BY {columns}) {select}",
-            columns = names,
-            z = of("z"),
+               SELECT {log_base} + {step} AS src, {raw}, {SCHEMA}.total(c.sign::bigint) AS n {in_steps} \
+               GROUP BY {positions}\
+             ) AS x GROUP BY {names}) {select}",
+            raw_base = shape.arg("raw_base"),
+            log_base = shape.arg("log_base"),
+            raw_pieces = shape.from(Source::RawPieces),
+            z = columns.iter().map(|c| format!("z.{c}")).collect::<Vec<_>>().join(", "),
             rows = raw_rows(&raw, ""),
             positions = (1..=columns.len() + 1)
                 .map(|i| i.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            select = select.replace("{n}", ranges.counts()),
+        ),
+        // On Citus every leg's rows are counted per source and key at once, on each shard.
+        (Ranges::Many, true) => format!(
+            "{ctes}, counts AS (SELECT {names}, array_agg(src) AS srcs, array_agg(n) AS ns FROM (\
+               SELECT src, {names}, {total} AS n FROM (\
+                 {buckets} \
+                 UNION ALL \
+                 SELECT z.* FROM {raw_pieces} CROSS JOIN LATERAL ({rows}) AS z \
+                 UNION ALL \
+                 SELECT {log_dist}{log_base} + {step} AS src, {raw}, c.sign::bigint AS n {in_steps}\
+               ) AS x GROUP BY src, {names}\
+             ) AS y GROUP BY {names}) {select}",
+            log_base = shape.arg("log_base"),
+            raw_pieces = shape.from(Source::RawPieces),
+            rows = raw_rows(
+                &format!(
+                    "({} + p.qid)::int AS src, {raw}, 1::bigint AS n",
+                    shape.arg("raw_base")
+                ),
+                ""
+            ),
         ),
     }
 }
 
 /// How whole buckets are read: from the pieces `p` of one range or the buckets `b` of many.
 struct Buckets {
-    /// The CTE the buckets come from.
-    from: &'static str,
+    /// What the buckets are read from.
+    from: String,
     /// What leads each row (`src, ` or nothing).
     src: &'static str,
     /// A row's signed count.
     n: &'static str,
-    /// Which rows of an aggregate table `a` the CTE's row covers.
+    /// Which rows of an aggregate table `a` the source's row covers.
     matches: &'static str,
 }
 
@@ -222,42 +338,54 @@ struct Buckets {
 /// table is keyed by scope first. Each piece or bucket is its own index scan: LATERAL …
 /// OFFSET 0 keeps PostgreSQL from flattening them into one join that it might answer with a
 /// full scan.
-fn bucket_rows(
-    dimension: &Dimension,
-    shape: Shape,
-    buckets: &Buckets,
-    columns: &[&str],
-) -> (String, String) {
-    let scope = shape.scope;
-    let keys: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
-    let keys = keys.join(", ");
-    let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
-    let scope_first =
-        scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
+fn bucket_rows(dimension: &Dimension, shape: Shape, columns: &[&str]) -> (String, String) {
     let Buckets {
         from,
         src,
         n,
         matches,
-    } = buckets;
+    } = match shape.ranges {
+        Ranges::One => Buckets {
+            from: shape.from(Source::Pieces),
+            src: "",
+            n: "a.n * p.sign",
+            matches: "p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi",
+        },
+        Ranges::Many => Buckets {
+            from: shape.from(Source::Buckets),
+            src: "b.src::int AS src, ",
+            n: "a.n",
+            matches: "a.level = b.level AND a.bucket = b.bucket",
+        },
+    };
+    let scope = shape.scope;
+    let units = shape.arg("units");
+    let keys: Vec<String> = columns.iter().map(|c| format!("a.{c}")).collect();
+    let keys = keys.join(", ");
+    let unit_table = dimension.unit_table.filter(|_| scope == Scope::Unit);
+    let scope_first =
+        scope != Scope::All && unit_table.is_none() && dimension.scoped_table.is_some();
     let fence = fence(shape.distributed);
-    let names = match src.is_empty() {
-        true => columns.join(", "),
-        false => format!("src, {}", columns.join(", ")),
+    let dist = shape.dist("a.shard");
+    // On Citus the source follows the distribution column, inside the LATERAL subquery.
+    let (outer, inner) = match shape.distributed {
+        false => (src, ""),
+        true => ("", src),
     };
     let read = |table: &str, scopes: &str, filter: &str| {
-        summed_per_shard(
-            format!(
-                "SELECT {src}x.* FROM {from}{scopes} CROSS JOIN LATERAL (\
-                   SELECT {keys}, {n} AS n FROM {table} a WHERE {matches}{filter}{fence}) AS x"
-            ),
-            &names,
-            shape.distributed,
+        format!(
+            "SELECT {outer}x.* FROM {from}{scopes} CROSS JOIN LATERAL (\
+               SELECT {dist}{inner}{keys}, {n} AS n FROM {table} a \
+               WHERE {matches}{filter}{fence}) AS x"
         )
     };
     let rows = match (scope, unit_table) {
         (Scope::All, _) => read(dimension.table, "", ""),
-        (_, Some(unit_table)) => read(unit_table, "", " AND a.unit = (SELECT units[1] FROM args)"),
+        (_, Some(unit_table)) => read(
+            unit_table,
+            "",
+            &format!(" AND a.unit = {}", shape.element("units", "1")),
+        ),
         // A table keyed (level, department, ancestors, bucket, …): one index range scan per
         // piece and visible scope. Scopes without a department are read apart, since `=` never
         // matches NULL.
@@ -281,7 +409,7 @@ fn bucket_rows(
         _ => read(
             dimension.restricted_table(),
             "",
-            &format!(" AND {}", visible("a")),
+            &format!(" AND {}", visible("a", &units)),
         ),
     };
     let scopes = match scope_first {
@@ -291,7 +419,7 @@ fn bucket_rows(
         true => format!(
             ", scopes AS (SELECT DISTINCT a.department_id, a.department_ancestors \
              FROM agg_department a WHERE a.level = 2 AND {})",
-            visible("a")
+            visible("a", &units)
         ),
         false => String::new(),
     };
@@ -300,21 +428,11 @@ fn bucket_rows(
 
 /// What ends each LATERAL piece scan: on one node the `OFFSET 0` fence that keeps it an index
 /// scan of its own; on Citus nothing, since Citus cannot push down a LATERAL subquery with
-/// OFFSET that reads a CTE (and plans the pieces as a join anyway).
+/// OFFSET that reads the unnested arguments (and plans the pieces as a join anyway).
 fn fence(distributed: bool) -> &'static str {
     match distributed {
         true => "",
         false => " OFFSET 0",
-    }
-}
-
-/// On Citus, `rows` (columns `names…, n`) summed per shard: each branch of the counts' UNION
-/// ALL is a distributed query of its own there, and without a GROUP BY every shard would send
-/// the coordinator all its rows (one per bucket and key) instead of one per key.
-fn summed_per_shard(rows: String, names: &str, distributed: bool) -> String {
-    match distributed {
-        false => rows,
-        true => format!("SELECT {names}, sum(n)::bigint AS n FROM ({rows}) AS s GROUP BY {names}"),
     }
 }
 
@@ -830,4 +948,50 @@ pub(crate) fn merge(mut data: Vec<Entry>) -> Vec<Entry> {
     });
     data.retain(|entry| entry.value != 0);
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL text of a query's `args` CTE.
+    fn args_text(query: &impl QueryFragment<Pg>) -> String {
+        diesel::debug_query::<Pg, _>(query).to_string()
+    }
+
+    /// On Citus the text reads the arguments by number: they must be where they are bound.
+    #[test]
+    fn citus_texts_read_each_argument_where_it_is_bound() {
+        let one = AggregateQuery {
+            rest: "",
+            levels: vec![],
+            los: vec![],
+            his: vec![],
+            signs: vec![],
+            bounds: vec![],
+            weights: vec![],
+            units: None,
+        };
+        let many = RangesQuery {
+            rest: "",
+            levels: vec![],
+            buckets: vec![],
+            rlos: vec![],
+            rhis: vec![],
+            raw_base: 0,
+            log_base: 0,
+            bounds: vec![],
+            units: None,
+        };
+        for (text, args) in [
+            (args_text(&one), &ONE_ARGS[..]),
+            (args_text(&many), &MANY_ARGS[..]),
+        ] {
+            for (i, (name, sql_type)) in args.iter().enumerate() {
+                let bound = format!("${}::{sql_type} AS {name}", i + 1);
+                assert!(text.contains(&bound), "{bound} in {text}");
+            }
+            assert!(!text.contains(&format!("${}", args.len() + 1)), "{text}");
+        }
+    }
 }
