@@ -4,8 +4,8 @@
 # makes them) are imported into both (the first import's time), then the same increment (1% of
 # the rooms moved to another department, 1,000 in the trash; its time); both are checked exact.
 # Then, per report, RUNS times, alternating the two servers: random ranges of up to a year,
-# CONNECTIONS connections each pausing THINK_MS (below saturation), cache and rate limiter
-# off; each figure is the median of the runs' p50/p99.
+# for each number of CONNECTIONS (one client alone, then 16), each connection pausing THINK_MS,
+# cache and rate limiter off; each figure is the median of the runs' p50/p99.
 #
 #   ROOMS=1000000 RUNS=3 DURATION=10 SHARDS=32 scripts/bench-citus.sh
 #
@@ -21,7 +21,7 @@ source scripts/lib/bench.sh
 ROOMS=${ROOMS:-1000000}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
-CONNECTIONS=${CONNECTIONS:-16}
+CONNECTIONS=${CONNECTIONS:-"1 16"}
 THREADS=${THREADS:-2}
 THINK_MS=${THINK_MS:-20}
 SHARDS=${SHARDS:-32}
@@ -122,10 +122,13 @@ printf '\nomnireports bench-citus: %s rooms, %s cores; Citus: a coordinator and 
   "$ROOMS" "$(nproc)" "$SHARDS"
 printf 'first import %s s (plain) / %s s (Citus); increment (%s changed, %s trashed) %s s / %s s; both exact\n' \
   "${first[plain]}" "${first[citus]}" "$changed" "$trashed" "${increment[plain]}" "${increment[citus]}"
-printf 'reports: random ranges up to a year, wrk -t%s -c%s, each connection pausing %s ms; cache and rate limiter off; %s runs of %s s (medians)\n\n' \
-  "$THREADS" "$CONNECTIONS" "$THINK_MS" "$RUNS" "$DURATION"
-printf '%-12s %-8s %9s %9s %9s %7s\n' report on p50_ms p99_ms req/s failed
-for report in $REPORTS; do
-  log "conversations-by-$report"
-  bench_compare "$report" plain citus
+for clients in $CONNECTIONS; do
+  threads=$(( THREADS < clients ? THREADS : clients )) # wrk wants a connection per thread
+  printf '\nreports: random ranges up to a year, wrk -t%s -c%s, each connection pausing %s ms; cache and rate limiter off; %s runs of %s s (medians)\n\n' \
+    "$threads" "$clients" "$THINK_MS" "$RUNS" "$DURATION"
+  printf '%-12s %-8s %9s %9s %9s %7s\n' report on p50_ms p99_ms req/s failed
+  for report in $REPORTS; do
+    log "conversations-by-$report, $clients connection(s)"
+    CONNECTIONS=$clients THREADS=$threads bench_compare "$report" plain citus
+  done
 done
