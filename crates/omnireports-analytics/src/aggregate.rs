@@ -58,17 +58,17 @@ const MANY_ARGS: [(&str, &str); 8] = [
     ("units", "text[]"),
 ];
 
-/// Lists of bound arguments that the query's legs read: one range's pieces, and many ranges'
-/// distinct whole buckets and raw pieces (each read once however many ranges count it; which
-/// ranges a source counts for, and with what sign, stays in Rust ([`Fanout`]): summing there
-/// is cheaper than grouping by range and key in SQL).
+/// What a query's legs read, unnested from the bound arguments: one range's pieces, or many
+/// ranges' distinct whole buckets and raw pieces, each read once however many ranges count it
+/// (which ranges a source counts for, and with what sign, stays in Rust ([`Fanout`]): summing
+/// there is cheaper than grouping by range and key in SQL).
 #[derive(Debug, Clone, Copy)]
 enum Source {
     /// `p(level, lo, hi, sign)`; level -1 is raw rows.
     Pieces,
     /// `b(level, bucket, src)`.
     Buckets,
-    /// `p(lo, hi, qid)`.
+    /// `r(lo, hi, qid)`, read as `p`.
     RawPieces,
 }
 
@@ -158,7 +158,7 @@ impl Shape {
     }
 
     /// What a leg reads `source` from: its CTE, or on Citus the unnested arguments.
-    fn from(self, source: Source) -> String {
+    fn rows_of(self, source: Source) -> String {
         let (cte, alias, columns) = source.names();
         match self.distributed {
             false if cte == alias => cte.to_owned(),
@@ -169,8 +169,9 @@ impl Shape {
 
     /// What leads every leg's rows on Citus: the distribution `column` of the leg's table (a
     /// conversation's id, the `shard` of the change log and of the aggregates, which name the
-    /// same shards), so that Citus runs all the legs on each shard at once; it does only when
-    /// that column comes first. Nothing on one node.
+    /// same shards), so that Citus runs all the legs on each shard at once. It did so only with
+    /// that column first: second, after the many ranges' `src`, it ran each leg apart. Nothing on
+    /// one node.
     fn dist(self, column: &str) -> String {
         match self.distributed {
             true => format!("{column} AS dist, "),
@@ -184,8 +185,9 @@ impl Shape {
 pub(crate) enum Ranges {
     /// One range: rows as the report's select makes them.
     One,
-    /// Many ranges: `counts` has one row per key, with the sources that count it ([`Source`])
-    /// and their counts as arrays `srcs` and `ns`; they are summed per range in Rust.
+    /// Many ranges: `counts` has one row per key, with the sources that count it (whole
+    /// buckets, raw pieces and steps of the logged rows: [`Fanout`]) and their counts as arrays
+    /// `srcs` and `ns`; they are summed per range in Rust.
     Many,
 }
 
@@ -274,7 +276,7 @@ pub(crate) fn counts_sql_by(
                UNION ALL SELECT y.* FROM {pieces} CROSS JOIN LATERAL ({rows}) AS y\
              ) AS x GROUP BY {names} HAVING {total} <> 0) {select}",
             weights = shape.arg("weights"),
-            pieces = shape.from(Source::Pieces),
+            pieces = shape.rows_of(Source::Pieces),
             rows = raw_rows(&format!("{raw}, p.sign AS n"), "p.level = -1 AND"),
         ),
         // Raw and logged rows are first counted per source and key.
@@ -290,7 +292,7 @@ pub(crate) fn counts_sql_by(
              ) AS x GROUP BY {names}) {select}",
             raw_base = shape.arg("raw_base"),
             log_base = shape.arg("log_base"),
-            raw_pieces = shape.from(Source::RawPieces),
+            raw_pieces = shape.rows_of(Source::RawPieces),
             z = columns.iter().map(|c| format!("z.{c}")).collect::<Vec<_>>().join(", "),
             rows = raw_rows(&raw, ""),
             positions = (1..=columns.len() + 1)
@@ -298,7 +300,8 @@ pub(crate) fn counts_sql_by(
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
-        // On Citus every leg's rows are counted per source and key at once, on each shard.
+        // On Citus every leg's rows are counted per source and key at once, on each shard: a
+        // leg grouped by anything but its distribution column is not pushed down with the others.
         (Ranges::Many, true) => format!(
             "{ctes}, counts AS (SELECT {names}, array_agg(src) AS srcs, array_agg(n) AS ns FROM (\
                SELECT src, {names}, {total} AS n FROM (\
@@ -310,7 +313,7 @@ pub(crate) fn counts_sql_by(
                ) AS x GROUP BY src, {names}\
              ) AS y GROUP BY {names}) {select}",
             log_base = shape.arg("log_base"),
-            raw_pieces = shape.from(Source::RawPieces),
+            raw_pieces = shape.rows_of(Source::RawPieces),
             rows = raw_rows(
                 &format!(
                     "({} + p.qid)::int AS src, {raw}, 1::bigint AS n",
@@ -326,7 +329,7 @@ pub(crate) fn counts_sql_by(
 struct Buckets {
     /// What the buckets are read from.
     from: String,
-    /// What leads each row (`src, ` or nothing).
+    /// The source column (`b.src::int AS src, `) or nothing.
     src: &'static str,
     /// A row's signed count.
     n: &'static str,
@@ -346,13 +349,13 @@ fn bucket_rows(dimension: &Dimension, shape: Shape, columns: &[&str]) -> (String
         matches,
     } = match shape.ranges {
         Ranges::One => Buckets {
-            from: shape.from(Source::Pieces),
+            from: shape.rows_of(Source::Pieces),
             src: "",
             n: "a.n * p.sign",
             matches: "p.level >= 0 AND a.level = p.level AND a.bucket >= p.lo AND a.bucket < p.hi",
         },
         Ranges::Many => Buckets {
-            from: shape.from(Source::Buckets),
+            from: shape.rows_of(Source::Buckets),
             src: "b.src::int AS src, ",
             n: "a.n",
             matches: "a.level = b.level AND a.bucket = b.bucket",
@@ -624,6 +627,8 @@ impl Sources {
 
 /// The query of [`Queries::bind_ranges`]: the distinct whole buckets and raw pieces of all
 /// ranges, the bounds of the logged rows' steps, and where each kind of source is numbered from.
+/// Declared in the `args` CTE in [`MANY_ARGS`]' order; Citus texts read them by number and
+/// leave `args` unreferenced, which PostgreSQL and Citus then skip.
 #[derive(Debug)]
 pub(crate) struct RangesQuery<'a> {
     rest: &'a str,
@@ -781,7 +786,8 @@ where
     Ok(RangeCounts { keys, per_range })
 }
 
-/// A report query: an `args` CTE of bound parameters, then fixed SQL text. Unlike
+/// A report query: an `args` CTE of bound parameters (in [`ONE_ARGS`]' order; Citus texts
+/// read them by number and leave `args` unreferenced), then fixed SQL text. Unlike
 /// `sql_query`, it is safe to cache, so each connection prepares (parses and plans) each
 /// report's statement once instead of on every request.
 #[derive(Debug)]
@@ -957,6 +963,43 @@ mod tests {
     /// The SQL text of a query's `args` CTE.
     fn args_text(query: &impl QueryFragment<Pg>) -> String {
         diesel::debug_query::<Pg, _>(query).to_string()
+    }
+
+    /// Every shape of every dimension builds, and on Citus reads no `args` and leads every
+    /// leg with its distribution column.
+    #[test]
+    fn every_shape_builds_and_citus_texts_lead_every_leg_with_the_distribution_column() {
+        let mut shapes = Vec::new();
+        for scope in [Scope::All, Scope::Units, Scope::Unit] {
+            for ranges in [Ranges::One, Ranges::Many] {
+                for distributed in [false, true] {
+                    shapes.push(Shape {
+                        scope,
+                        ranges,
+                        distributed,
+                    });
+                }
+            }
+        }
+        for (dimension, shape) in omnireports_db::engine::BUILTIN
+            .iter()
+            .flat_map(|dimension| shapes.iter().map(move |shape| (dimension, *shape)))
+        {
+            let text = counts_sql(dimension, shape, "SELECT * FROM counts");
+            assert_eq!(text.contains("FROM args"), !shape.distributed, "{text}");
+            assert_eq!(text.contains(" AS dist"), shape.distributed, "{text}");
+            if !shape.distributed {
+                continue;
+            }
+            for leg in text.split("UNION ALL SELECT ").skip(1) {
+                let wraps = ["x.* ", "y.* ", "z.* "].iter().any(|w| leg.starts_with(w));
+                assert!(wraps || leg.starts_with("c.shard AS dist, "), "{leg}");
+            }
+            for scan in text.split("CROSS JOIN LATERAL (SELECT ").skip(1) {
+                let led = ["a.shard AS dist, ", "c.id AS dist, "];
+                assert!(led.iter().any(|d| scan.starts_with(d)), "{scan}");
+            }
+        }
     }
 
     /// On Citus the text reads the arguments by number: they must be where they are bound.
