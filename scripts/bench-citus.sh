@@ -104,6 +104,9 @@ for side in plain citus; do
   (( wrong == 0 )) || { log "$side: $wrong departments' counts differ from their rows"; exit 1; }
   psql "$DATABASE_URL" -qc 'VACUUM ANALYZE'
 done
+# The imports' dirty pages written out now, on every node, not while the reports are timed.
+psql "${url[plain]}" -qc 'CHECKPOINT'
+psql "${url[citus]}" -qAtc "CHECKPOINT; SELECT * FROM run_command_on_workers('CHECKPOINT')" >/dev/null
 
 # A user and a token in each database.
 declare -A bench_user bench_token
