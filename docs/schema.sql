@@ -45,7 +45,7 @@ CREATE FUNCTION engine.conversations_truncated() RETURNS trigger
     AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('omnireports_fold_changes'));
-    TRUNCATE agg_department, agg_source, agg_source_scoped, agg_source_unit, agg_status, agg_status_scoped, agg_status_unit, agg_tag, agg_tag_scoped, agg_tag_unit, agg_agent, agg_agent_scoped, agg_agent_unit, conversation_changes;
+    TRUNCATE agg_department, agg_source, agg_source_scoped, agg_source_unit, agg_status, agg_status_scoped, agg_status_unit, agg_tag, agg_tag_scoped, agg_tag_unit, agg_agent, agg_agent_scoped, agg_agent_unit, agg_department_keys, agg_department_packed, agg_source_keys, agg_source_packed, agg_status_keys, agg_status_packed, agg_tag_keys, agg_tag_packed, agg_agent_keys, agg_agent_packed, conversation_changes;
     RETURN NULL;
 END
 $$;
@@ -176,6 +176,24 @@ BEGIN
     WITH l5 AS (SELECT date_bin('15 minutes', c.ts, 'epoch') AS bucket, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2), l0 AS (SELECT date_bin('1 hour', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l5 GROUP BY 1, 2), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2), l4 AS (SELECT engine.week(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2), l2 AS (SELECT engine.month(bucket) AS bucket, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2) INSERT INTO agg_agent AS a SELECT 5::smallint, * FROM l5 UNION ALL SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, c.department_id AS department_id, c.department_ancestors AS department_ancestors, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c GROUP BY 1, 2, 3, 4), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3, 4), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3, 4), l4 AS (SELECT engine.week(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3, 4), l2 AS (SELECT engine.month(bucket) AS bucket, department_id, department_ancestors, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3, 4) INSERT INTO agg_agent_scoped AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_scoped_key DO UPDATE SET n = a.n + excluded.n;
     WITH l0 AS (SELECT date_bin('1 hour', c.ts, 'epoch') AS bucket, u.unit AS unit, c.served_by_id AS served_by_id, engine.total(c.sign) AS n FROM (SELECT * FROM omnireports_folding) AS c JOIN (SELECT s.department_id, s.department_ancestors, u.unit FROM (SELECT DISTINCT department_id, department_ancestors FROM (SELECT * FROM omnireports_folding) AS d) AS s CROSS JOIN LATERAL unnest(engine.units(s.department_id, s.department_ancestors)) AS u(unit) OFFSET 0) AS u ON coalesce(u.department_id, '') = coalesce(c.department_id, '') AND u.department_ancestors = c.department_ancestors AND u.department_id IS NOT DISTINCT FROM c.department_id GROUP BY 1, 2, 3), l3 AS (SELECT date_bin('6 hours', bucket, 'epoch') AS bucket, unit, served_by_id, engine.total(n) AS n FROM l0 GROUP BY 1, 2, 3), l1 AS (SELECT date_bin('1 day', bucket, 'epoch') AS bucket, unit, served_by_id, engine.total(n) AS n FROM l3 GROUP BY 1, 2, 3), l4 AS (SELECT engine.week(bucket) AS bucket, unit, served_by_id, engine.total(n) AS n FROM l1 GROUP BY 1, 2, 3), l2 AS (SELECT engine.month(bucket) AS bucket, unit, served_by_id, engine.total(n) AS n FROM l4 GROUP BY 1, 2, 3) INSERT INTO agg_agent_unit AS a SELECT 0::smallint, * FROM l0 UNION ALL SELECT 3::smallint, * FROM l3 UNION ALL SELECT 1::smallint, * FROM l1 UNION ALL SELECT 4::smallint, * FROM l4 UNION ALL SELECT 2::smallint, * FROM l2 ON CONFLICT ON CONSTRAINT agg_agent_unit_key DO UPDATE SET n = a.n + excluded.n;
+    CREATE TEMP TABLE omnireports_touched ON COMMIT DROP AS SELECT DISTINCT t.level, t.bucket FROM omnireports_folding AS c CROSS JOIN LATERAL (VALUES (5::smallint, date_bin('15 minutes', c.ts, 'epoch')), (0::smallint, date_bin('1 hour', c.ts, 'epoch')), (3::smallint, date_bin('6 hours', c.ts, 'epoch')), (1::smallint, date_bin('1 day', c.ts, 'epoch')), (4::smallint, engine.week(c.ts)), (2::smallint, engine.month(c.ts))) AS t(level, bucket);
+    ANALYZE omnireports_touched;
+    DELETE FROM agg_department_packed p USING omnireports_touched t WHERE p.level = t.level AND p.bucket = t.bucket;
+    INSERT INTO agg_department_keys (key, department_id, department_ancestors) SELECT DISTINCT ROW(a.department_id, a.department_ancestors)::text, a.department_id, a.department_ancestors FROM omnireports_touched t JOIN agg_department a ON a.level = t.level AND a.bucket = t.bucket WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_department_keys k WHERE k.key = ROW(a.department_id, a.department_ancestors)::text);
+    INSERT INTO agg_department_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM omnireports_touched t JOIN agg_department a ON a.level = t.level AND a.bucket = t.bucket JOIN agg_department_keys k ON k.key = ROW(a.department_id, a.department_ancestors)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    DELETE FROM agg_source_packed p USING omnireports_touched t WHERE p.level = t.level AND p.bucket = t.bucket;
+    INSERT INTO agg_source_keys (key, source_type, source_alias) SELECT DISTINCT ROW(a.source_type, a.source_alias)::text, a.source_type, a.source_alias FROM omnireports_touched t JOIN agg_source a ON a.level = t.level AND a.bucket = t.bucket WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_source_keys k WHERE k.key = ROW(a.source_type, a.source_alias)::text);
+    INSERT INTO agg_source_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM omnireports_touched t JOIN agg_source a ON a.level = t.level AND a.bucket = t.bucket JOIN agg_source_keys k ON k.key = ROW(a.source_type, a.source_alias)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    DELETE FROM agg_status_packed p USING omnireports_touched t WHERE p.level = t.level AND p.bucket = t.bucket;
+    INSERT INTO agg_status_keys (key, open, on_hold, served, closed) SELECT DISTINCT ROW(a.open, a.on_hold, a.served, a.closed)::text, a.open, a.on_hold, a.served, a.closed FROM omnireports_touched t JOIN agg_status a ON a.level = t.level AND a.bucket = t.bucket WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_status_keys k WHERE k.key = ROW(a.open, a.on_hold, a.served, a.closed)::text);
+    INSERT INTO agg_status_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM omnireports_touched t JOIN agg_status a ON a.level = t.level AND a.bucket = t.bucket JOIN agg_status_keys k ON k.key = ROW(a.open, a.on_hold, a.served, a.closed)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    DELETE FROM agg_tag_packed p USING omnireports_touched t WHERE p.level = t.level AND p.bucket = t.bucket;
+    INSERT INTO agg_tag_keys (key, tag) SELECT DISTINCT ROW(a.tag)::text, a.tag FROM omnireports_touched t JOIN agg_tag a ON a.level = t.level AND a.bucket = t.bucket WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_tag_keys k WHERE k.key = ROW(a.tag)::text);
+    INSERT INTO agg_tag_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM omnireports_touched t JOIN agg_tag a ON a.level = t.level AND a.bucket = t.bucket JOIN agg_tag_keys k ON k.key = ROW(a.tag)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    DELETE FROM agg_agent_packed p USING omnireports_touched t WHERE p.level = t.level AND p.bucket = t.bucket;
+    INSERT INTO agg_agent_keys (key, served_by_id) SELECT DISTINCT ROW(a.served_by_id)::text, a.served_by_id FROM omnireports_touched t JOIN agg_agent a ON a.level = t.level AND a.bucket = t.bucket WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_agent_keys k WHERE k.key = ROW(a.served_by_id)::text);
+    INSERT INTO agg_agent_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM omnireports_touched t JOIN agg_agent a ON a.level = t.level AND a.bucket = t.bucket JOIN agg_agent_keys k ON k.key = ROW(a.served_by_id)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    DROP TABLE omnireports_touched;
     DROP TABLE omnireports_folding;
     RETURN folded;
 END
@@ -306,6 +324,31 @@ BEGIN
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
         EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
     END LOOP;
+    TRUNCATE agg_department_keys, agg_department_packed RESTART IDENTITY;
+    INSERT INTO agg_department_keys (key, department_id, department_ancestors) SELECT DISTINCT ROW(a.department_id, a.department_ancestors)::text, a.department_id, a.department_ancestors FROM agg_department a WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_department_keys k WHERE k.key = ROW(a.department_id, a.department_ancestors)::text);
+    INSERT INTO agg_department_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM agg_department a JOIN agg_department_keys k ON k.key = ROW(a.department_id, a.department_ancestors)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    ANALYZE agg_department_keys;
+    ANALYZE agg_department_packed;
+    TRUNCATE agg_source_keys, agg_source_packed RESTART IDENTITY;
+    INSERT INTO agg_source_keys (key, source_type, source_alias) SELECT DISTINCT ROW(a.source_type, a.source_alias)::text, a.source_type, a.source_alias FROM agg_source a WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_source_keys k WHERE k.key = ROW(a.source_type, a.source_alias)::text);
+    INSERT INTO agg_source_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM agg_source a JOIN agg_source_keys k ON k.key = ROW(a.source_type, a.source_alias)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    ANALYZE agg_source_keys;
+    ANALYZE agg_source_packed;
+    TRUNCATE agg_status_keys, agg_status_packed RESTART IDENTITY;
+    INSERT INTO agg_status_keys (key, open, on_hold, served, closed) SELECT DISTINCT ROW(a.open, a.on_hold, a.served, a.closed)::text, a.open, a.on_hold, a.served, a.closed FROM agg_status a WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_status_keys k WHERE k.key = ROW(a.open, a.on_hold, a.served, a.closed)::text);
+    INSERT INTO agg_status_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM agg_status a JOIN agg_status_keys k ON k.key = ROW(a.open, a.on_hold, a.served, a.closed)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    ANALYZE agg_status_keys;
+    ANALYZE agg_status_packed;
+    TRUNCATE agg_tag_keys, agg_tag_packed RESTART IDENTITY;
+    INSERT INTO agg_tag_keys (key, tag) SELECT DISTINCT ROW(a.tag)::text, a.tag FROM agg_tag a WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_tag_keys k WHERE k.key = ROW(a.tag)::text);
+    INSERT INTO agg_tag_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM agg_tag a JOIN agg_tag_keys k ON k.key = ROW(a.tag)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    ANALYZE agg_tag_keys;
+    ANALYZE agg_tag_packed;
+    TRUNCATE agg_agent_keys, agg_agent_packed RESTART IDENTITY;
+    INSERT INTO agg_agent_keys (key, served_by_id) SELECT DISTINCT ROW(a.served_by_id)::text, a.served_by_id FROM agg_agent a WHERE a.level = 2 AND NOT EXISTS (SELECT FROM agg_agent_keys k WHERE k.key = ROW(a.served_by_id)::text);
+    INSERT INTO agg_agent_packed (level, bucket, counts) SELECT a.level, a.bucket, string_agg(int4send(k.id) || int8send(a.n), ''::bytea) FROM agg_agent a JOIN agg_agent_keys k ON k.key = ROW(a.served_by_id)::text WHERE a.n <> 0 GROUP BY a.level, a.bucket;
+    ANALYZE agg_agent_keys;
+    ANALYZE agg_agent_packed;
 END
 $$;
 
@@ -476,6 +519,42 @@ COMMENT ON TABLE public.agg_agent IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
+-- Name: agg_agent_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_agent_keys (
+    id integer NOT NULL,
+    key text NOT NULL,
+    served_by_id text
+);
+
+
+--
+-- Name: agg_agent_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agg_agent_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.agg_agent_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: agg_agent_packed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_agent_packed (
+    level smallint NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    counts bytea NOT NULL
+);
+
+
+--
 -- Name: agg_agent_scoped; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -537,6 +616,43 @@ COMMENT ON TABLE public.agg_department IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
+-- Name: agg_department_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_department_keys (
+    id integer NOT NULL,
+    key text NOT NULL,
+    department_id text,
+    department_ancestors text[] NOT NULL
+);
+
+
+--
+-- Name: agg_department_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agg_department_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.agg_department_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: agg_department_packed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_department_packed (
+    level smallint NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    counts bytea NOT NULL
+);
+
+
+--
 -- Name: agg_source; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -554,6 +670,43 @@ CREATE TABLE public.agg_source (
 --
 
 COMMENT ON TABLE public.agg_source IS 'omnireports levels 5,0,3,1,4,2';
+
+
+--
+-- Name: agg_source_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_source_keys (
+    id integer NOT NULL,
+    key text NOT NULL,
+    source_type text,
+    source_alias text
+);
+
+
+--
+-- Name: agg_source_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agg_source_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.agg_source_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: agg_source_packed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_source_packed (
+    level smallint NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    counts bytea NOT NULL
+);
 
 
 --
@@ -622,6 +775,45 @@ COMMENT ON TABLE public.agg_status IS 'omnireports levels 5,0,3,1,4,2';
 
 
 --
+-- Name: agg_status_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_status_keys (
+    id integer NOT NULL,
+    key text NOT NULL,
+    open boolean NOT NULL,
+    on_hold boolean NOT NULL,
+    served boolean NOT NULL,
+    closed boolean NOT NULL
+);
+
+
+--
+-- Name: agg_status_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agg_status_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.agg_status_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: agg_status_packed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_status_packed (
+    level smallint NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    counts bytea NOT NULL
+);
+
+
+--
 -- Name: agg_status_scoped; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -685,6 +877,42 @@ CREATE TABLE public.agg_tag (
 --
 
 COMMENT ON TABLE public.agg_tag IS 'omnireports levels 5,0,3,1,4,2';
+
+
+--
+-- Name: agg_tag_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_tag_keys (
+    id integer NOT NULL,
+    key text NOT NULL,
+    tag text
+);
+
+
+--
+-- Name: agg_tag_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agg_tag_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.agg_tag_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: agg_tag_packed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agg_tag_packed (
+    level smallint NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    counts bytea NOT NULL
+);
 
 
 --
@@ -921,6 +1149,30 @@ ALTER TABLE ONLY public.agg_agent
 
 
 --
+-- Name: agg_agent_keys agg_agent_keys_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_agent_keys
+    ADD CONSTRAINT agg_agent_keys_key_key UNIQUE (key);
+
+
+--
+-- Name: agg_agent_keys agg_agent_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_agent_keys
+    ADD CONSTRAINT agg_agent_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: agg_agent_packed agg_agent_packed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_agent_packed
+    ADD CONSTRAINT agg_agent_packed_pkey PRIMARY KEY (level, bucket);
+
+
+--
 -- Name: agg_agent_scoped agg_agent_scoped_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -945,11 +1197,59 @@ ALTER TABLE ONLY public.agg_department
 
 
 --
+-- Name: agg_department_keys agg_department_keys_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_department_keys
+    ADD CONSTRAINT agg_department_keys_key_key UNIQUE (key);
+
+
+--
+-- Name: agg_department_keys agg_department_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_department_keys
+    ADD CONSTRAINT agg_department_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: agg_department_packed agg_department_packed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_department_packed
+    ADD CONSTRAINT agg_department_packed_pkey PRIMARY KEY (level, bucket);
+
+
+--
 -- Name: agg_source agg_source_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.agg_source
     ADD CONSTRAINT agg_source_key UNIQUE NULLS NOT DISTINCT (level, bucket, source_type, source_alias) INCLUDE (n);
+
+
+--
+-- Name: agg_source_keys agg_source_keys_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_source_keys
+    ADD CONSTRAINT agg_source_keys_key_key UNIQUE (key);
+
+
+--
+-- Name: agg_source_keys agg_source_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_source_keys
+    ADD CONSTRAINT agg_source_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: agg_source_packed agg_source_packed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_source_packed
+    ADD CONSTRAINT agg_source_packed_pkey PRIMARY KEY (level, bucket);
 
 
 --
@@ -977,6 +1277,30 @@ ALTER TABLE ONLY public.agg_status
 
 
 --
+-- Name: agg_status_keys agg_status_keys_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_status_keys
+    ADD CONSTRAINT agg_status_keys_key_key UNIQUE (key);
+
+
+--
+-- Name: agg_status_keys agg_status_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_status_keys
+    ADD CONSTRAINT agg_status_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: agg_status_packed agg_status_packed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_status_packed
+    ADD CONSTRAINT agg_status_packed_pkey PRIMARY KEY (level, bucket);
+
+
+--
 -- Name: agg_status_scoped agg_status_scoped_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -998,6 +1322,30 @@ ALTER TABLE ONLY public.agg_status_unit
 
 ALTER TABLE ONLY public.agg_tag
     ADD CONSTRAINT agg_tag_key UNIQUE NULLS NOT DISTINCT (level, bucket, tag) INCLUDE (n);
+
+
+--
+-- Name: agg_tag_keys agg_tag_keys_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_tag_keys
+    ADD CONSTRAINT agg_tag_keys_key_key UNIQUE (key);
+
+
+--
+-- Name: agg_tag_keys agg_tag_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_tag_keys
+    ADD CONSTRAINT agg_tag_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: agg_tag_packed agg_tag_packed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agg_tag_packed
+    ADD CONSTRAINT agg_tag_packed_pkey PRIMARY KEY (level, bucket);
 
 
 --

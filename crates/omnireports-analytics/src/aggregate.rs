@@ -2,6 +2,7 @@
 //! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece, Steps};
+use crate::sort::Ranks;
 use crate::{Entry, Report, ReportBody, ReportRequest};
 use crate::{Level, Levels};
 use chrono::{DateTime, Utc};
@@ -84,6 +85,14 @@ impl Source {
 }
 
 impl Shape {
+    /// Whether the whole buckets come from the unrestricted table's counts packed by bucket
+    /// (`omnireports_db::engine`, `packed`), read by a [`PackedQuery`] of their own: a series
+    /// reads a row per bucket instead of one per bucket and key. This text then lists the
+    /// dictionary's keys in their place, each as a source `-id` counting 0.
+    fn packs(self) -> bool {
+        self.scope == Scope::All && self.ranges == Ranges::Many && !self.distributed
+    }
+
     /// How the query text reads the bound argument `name`. On one node from the `args` CTE
     /// that starts every query. On Citus by its parameter, since Citus runs a CTE that several
     /// parts read as a distributed query of its own (a round trip to every node before the
@@ -342,6 +351,15 @@ struct Buckets {
 /// OFFSET 0 keeps PostgreSQL from flattening them into one join that it might answer with a
 /// full scan.
 fn bucket_rows(dimension: &Dimension, shape: Shape, columns: &[&str]) -> (String, String) {
+    if shape.packs() {
+        let keys: Vec<String> = columns.iter().map(|c| format!("k.{c}")).collect();
+        let keys = keys.join(", ");
+        let table = dimension.key_table();
+        return (
+            String::new(),
+            format!("SELECT -k.id AS src, {keys}, 0::bigint AS n FROM {table} k"),
+        );
+    }
     let Buckets {
         from,
         src,
@@ -442,6 +460,7 @@ fn fence(distributed: bool) -> &'static str {
 /// The report's query texts, one per [`Shape`], each built on first use.
 #[derive(Debug)]
 pub(crate) struct Queries {
+    dimension: &'static Dimension,
     build: fn(Shape) -> String,
     texts: [OnceLock<String>; 12],
 }
@@ -463,8 +482,10 @@ fn levels_of(scope: Scope) -> Levels {
 }
 
 impl Queries {
-    pub(crate) const fn new(build: fn(Shape) -> String) -> Self {
+    /// The texts `build` makes for each shape, counting by `dimension`.
+    pub(crate) const fn new(dimension: &'static Dimension, build: fn(Shape) -> String) -> Self {
         Self {
+            dimension,
             build,
             texts: [const { OnceLock::new() }; 12],
         }
@@ -501,13 +522,14 @@ impl Queries {
     }
 
     /// The query counting each of `ranges` with `request`'s restriction, its parameters bound,
-    /// and which ranges each of its sources counts for.
+    /// the query of its packed buckets where it has one ([`Shape::packs`]), and which ranges
+    /// each of its sources counts for.
     pub(crate) fn bind_ranges(
         &self,
         request: &ReportRequest,
         ranges: &[DateRange],
         distributed: bool,
-    ) -> (RangesQuery<'_>, Fanout) {
+    ) -> (RangesQuery<'_>, Option<PackedQuery>, Fanout) {
         let units = request.restriction.units();
         let scope = scope_of(&units);
         let mut sources = Sources::default();
@@ -517,13 +539,25 @@ impl Queries {
                 sources.add(piece, idx);
             }
         }
-        let (query, fanout) = sources.finish();
+        let (mut query, fanout) = sources.finish();
+        let shape = Shape {
+            scope,
+            ranges: Ranges::Many,
+            distributed,
+        };
+        // The other query's text then reads no buckets.
+        let packed = shape.packs().then(|| PackedQuery {
+            table: self.dimension.packed_table(),
+            levels: std::mem::take(&mut query.levels),
+            buckets: std::mem::take(&mut query.buckets),
+        });
         (
             RangesQuery {
                 rest: self.text(scope, Ranges::Many, distributed),
                 units,
                 ..query
             },
+            packed,
             fanout,
         )
     }
@@ -677,6 +711,66 @@ impl Query for RangesQuery<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for RangesQuery<'_> {}
 
+/// The packed rows ([`Shape::packs`]) of a many-ranges query's whole buckets, numbered as
+/// its sources `1..=B`: one row per bucket that counts anything.
+#[derive(Debug)]
+pub(crate) struct PackedQuery {
+    table: String,
+    levels: Vec<i16>,
+    buckets: Vec<DateTime<Utc>>,
+}
+
+impl QueryFragment<Pg> for PackedQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT b.src::int AS src, p.counts FROM unnest(");
+        out.push_bind_param::<Array<SmallInt>, _>(&self.levels)?;
+        out.push_sql("::smallint[], ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.buckets)?;
+        // Each bucket its own index scan (see `bucket_rows`).
+        out.push_sql(
+            "::timestamptz[]) WITH ORDINALITY AS b(level, bucket, src) CROSS JOIN LATERAL \
+             (SELECT p.counts FROM ",
+        );
+        out.push_sql(&self.table);
+        out.push_sql(" p WHERE p.level = b.level AND p.bucket = b.bucket OFFSET 0) AS p");
+        Ok(())
+    }
+}
+
+impl QueryId for PackedQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for PackedQuery {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for PackedQuery {}
+
+/// A row of a [`PackedQuery`]: a bucket's source number, and the ids of the keys it counts
+/// (the dictionary's) with their counts, 12 bytes each.
+#[derive(Debug, QueryableByName)]
+struct Packed {
+    #[diesel(sql_type = Integer)]
+    src: i32,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    counts: Vec<u8>,
+}
+
+impl Packed {
+    /// Each (id, count) of the bucket.
+    fn counts(&self) -> impl Iterator<Item = (i32, i64)> + '_ {
+        self.counts.chunks_exact(12).map(|entry| {
+            let (id, n) = entry.split_at(4);
+            (
+                i32::from_be_bytes(id.try_into().expect("4 bytes")),
+                i64::from_be_bytes(n.try_into().expect("8 bytes")),
+            )
+        })
+    }
+}
+
 /// A row of a many-ranges query: the report's key, then the sources that count it and their
 /// counts there.
 #[derive(Debug)]
@@ -748,7 +842,8 @@ fn sum_per_key(counts: &mut Vec<(usize, i64)>) {
     counts.retain(|(_, n)| *n != 0);
 }
 
-/// Runs `queries` for each of `ranges` in one statement, and sums each key's counts per range.
+/// Runs `queries` for each of `ranges` in one statement (two in one snapshot where the
+/// buckets are packed), and sums each key's counts per range.
 pub(crate) fn load_ranges<K>(
     conn: &mut PgConnection,
     queries: &Queries,
@@ -759,25 +854,58 @@ where
     K: QueryableByName<Pg> + 'static,
 {
     let distributed = omnireports_db::engine::is_distributed(conn)?;
-    let (query, fanout) = queries.bind_ranges(request, ranges, distributed);
+    let (query, packed, fanout) = queries.bind_ranges(request, ranges, distributed);
     // A generic plan takes the unnested sources for 10 rows, and would sort tens of thousands
     // of text keys to group them (twice as slow at 10 M conversations) rather than hash them.
-    let rows: Vec<Sourced<K>> = conn.transaction(|conn| {
+    let two_statements = packed.is_some();
+    let run = |conn: &mut PgConnection| {
         conn.batch_execute("SET LOCAL enable_sort = off")?;
         if distributed {
             serial_on_workers(conn)?;
         }
-        query.load(conn)
-    })?;
+        let buckets: Vec<Packed> = match packed {
+            Some(packed) => packed.load(conn)?,
+            None => Vec::new(),
+        };
+        Ok::<_, diesel::result::Error>((query.load::<Sourced<K>>(conn)?, buckets))
+    };
+    let (rows, buckets) = match two_statements {
+        true => conn.build_transaction().repeatable_read().run(run)?,
+        false => conn.transaction(run)?,
+    };
+    let targets = |src: i32| {
+        usize::try_from(src)
+            .ok()
+            .and_then(|src| fanout.targets.get(src.checked_sub(1)?))
+    };
     let mut per_range: Vec<Vec<(usize, i64)>> = vec![Vec::new(); ranges.len()];
     let mut keys = Vec::with_capacity(rows.len());
+    // The key of each dictionary id that the report keeps.
+    let mut key_of: Vec<Option<usize>> = Vec::new();
     for (k, Sourced { key, srcs, ns }) in rows.into_iter().enumerate() {
         keys.push(key);
         for (src, n) in srcs.into_iter().zip(ns) {
-            let targets = usize::try_from(src)
-                .ok()
-                .and_then(|src| fanout.targets.get(src.checked_sub(1)?));
-            for &(idx, weight) in targets.into_iter().flatten() {
+            if let Some(id) = src.checked_neg().and_then(|id| usize::try_from(id).ok()) {
+                if key_of.len() <= id {
+                    key_of.resize(id + 1, None);
+                }
+                key_of[id] = Some(k);
+            }
+            for &(idx, weight) in targets(src).into_iter().flatten() {
+                per_range[idx].push((k, n * weight));
+            }
+        }
+    }
+    for bucket in &buckets {
+        let Some(targets) = targets(bucket.src) else {
+            continue;
+        };
+        for (id, n) in bucket.counts() {
+            // An id the report's select dropped (a deleted department's) counts nowhere.
+            let Some(k) = usize::try_from(id).ok().and_then(|id| *key_of.get(id)?) else {
+                continue;
+            };
+            for &(idx, weight) in targets {
                 per_range[idx].push((k, n * weight));
             }
         }
@@ -913,7 +1041,9 @@ pub(crate) fn labelled_body(
     ))
 }
 
-/// [`labelled_body`] over each of `ranges`, in one statement.
+/// [`labelled_body`] over each of `ranges`, in one statement. The keys' labels are cloned
+/// and compared once per entry, not per comparison: a series has tens of thousands of
+/// entries ([`Ranks`]).
 pub(crate) fn labelled_bodies(
     report: &dyn Report,
     conn: &mut PgConnection,
@@ -923,10 +1053,47 @@ pub(crate) fn labelled_bodies(
 ) -> QueryResult<Vec<ReportBody>> {
     let counts =
         load_ranges::<Label>(conn, queries, request, ranges)?.merged_by(|key| key.id.clone());
-    Ok(counts.bodies(|rows| {
-        let (data, unspecified) = entries(rows);
-        ReportBody::summed(report, data, Some(unspecified), request)
-    }))
+    // One entry per key (None: unspecified), and the entries' order.
+    let keys: Vec<Option<Entry>> = counts.keys.iter().map(|key| key.entry(0)).collect();
+    let listed: Vec<Entry> = keys.iter().flatten().cloned().collect();
+    let mut index = 0;
+    let position: Vec<Option<usize>> = keys
+        .iter()
+        .map(|key| {
+            key.as_ref().map(|_| {
+                index += 1;
+                index - 1
+            })
+        })
+        .collect();
+    let ranks = Ranks::of(&listed);
+    Ok(counts
+        .per_range
+        .iter()
+        .map(|range| {
+            let mut unspecified = 0;
+            let mut rows: Vec<(usize, i64)> = Vec::with_capacity(range.len());
+            for &(k, n) in range {
+                match position[k] {
+                    Some(at) => rows.push((at, n)),
+                    None => unspecified += n,
+                }
+            }
+            ranks.sort(report, &mut rows, &request.sort);
+            let data: Vec<Entry> = rows
+                .iter()
+                .map(|&(at, value)| Entry {
+                    value,
+                    ..listed[at].clone()
+                })
+                .collect();
+            ReportBody {
+                total: data.iter().map(|entry| entry.value).sum(),
+                data,
+                unspecified: Some(unspecified),
+            }
+        })
+        .collect())
 }
 
 /// The entries of counted ids, and the count of NULL (`unspecified`).

@@ -113,7 +113,7 @@ impl Report for ConversationsByAgent {
     }
 }
 
-static QUERIES: Queries = Queries::new(with_names);
+static QUERIES: Queries = Queries::new(&engine::AGENT, with_names);
 
 /// Counts per agent id with the agent's name; NULL id = served by nobody.
 fn with_names(shape: Shape) -> String {

@@ -126,7 +126,7 @@ fn counts_by_name(conn: &mut PgConnection, request: &ReportRequest) -> QueryResu
         .collect())
 }
 
-static QUERIES: Queries = Queries::new(by_name);
+static QUERIES: Queries = Queries::new(&engine::DEPARTMENT, by_name);
 
 /// Counts per department id with its name (the rows of one name are merged into one entry
 /// by [`aggregate::labelled_body`]); NULL id = no department. Departments that no longer exist

@@ -102,8 +102,9 @@ impl Report for ConversationsBySource {
     }
 }
 
-static QUERIES: Queries =
-    Queries::new(|shape| counts_sql(&engine::SOURCE, shape, "SELECT * FROM counts"));
+static QUERIES: Queries = Queries::new(&engine::SOURCE, |shape| {
+    counts_sql(&engine::SOURCE, shape, "SELECT * FROM counts")
+});
 
 impl ConversationsBySource {
     /// Keys are unique per range, and an entry's id is its key: no merging.

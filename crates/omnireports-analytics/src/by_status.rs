@@ -161,8 +161,9 @@ fn one() -> diesel::dsl::AsExprOf<i32, Integer> {
     1.into_sql::<Integer>()
 }
 
-static QUERIES: Queries =
-    Queries::new(|shape| counts_sql(&engine::STATUS, shape, "SELECT * FROM counts"));
+static QUERIES: Queries = Queries::new(&engine::STATUS, |shape| {
+    counts_sql(&engine::STATUS, shape, "SELECT * FROM counts")
+});
 
 #[derive(QueryableByName)]
 struct StatusKey {

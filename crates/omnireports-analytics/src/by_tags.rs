@@ -110,7 +110,7 @@ impl Report for ConversationsByTags {
 }
 
 /// NULL id = untagged.
-static QUERIES: Queries = Queries::new(tag_counts);
+static QUERIES: Queries = Queries::new(&engine::TAG, tag_counts);
 
 fn tag_counts(shape: Shape) -> String {
     counts_sql(

@@ -31,7 +31,7 @@ pub const SOURCE_TYPE: Dimension = Dimension {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConversationsBySourceType;
 
-static QUERIES: Queries = Queries::new(|shape| {
+static QUERIES: Queries = Queries::new(&SOURCE_TYPE, |shape| {
     counts_sql(
         &SOURCE_TYPE,
         shape,

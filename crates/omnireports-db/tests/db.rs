@@ -155,3 +155,54 @@ fn a_deferred_bulk_write_is_not_logged_and_the_rebuild_counts_it() {
         .unwrap();
     assert_eq!(count(conn, LOGGED), 1);
 }
+
+/// A database laid out before the counts were packed by bucket gets them on its next install:
+/// created, filled from the plain tables, and readable by whoever may read those.
+#[test]
+fn an_install_packs_the_counts_of_a_database_laid_out_without_them() {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+    }
+    let db = TestDatabase::new();
+    if db.is_citus() {
+        // Citus reads the plain tables; it has no packed ones.
+        return;
+    }
+    let conn = &mut db.connect();
+    let reader = format!("{}_reader", db.name());
+    conn.batch_execute(&format!(
+        "CREATE ROLE {reader};
+         GRANT SELECT ON agg_agent TO {reader};
+         INSERT INTO conversations (id, ts, served_by_id)
+             SELECT 'room' || n, '2026-03-01'::timestamptz + n * interval '7 minutes', 'agent' || n % 3
+             FROM generate_series(1, 400) AS n;
+         SELECT engine.fold_changes(NULL);
+         DROP TABLE agg_agent_keys, agg_agent_packed"
+    ))
+    .unwrap();
+    engine::install(conn, engine::BUILTIN).unwrap();
+    // Each entry's count is the 8 bytes after its 4-byte id.
+    let packed = "SELECT coalesce(sum(('x' || encode(substring(p.counts FROM i * 12 + 5 FOR 8), \
+                  'hex'))::bit(64)::bigint), 0)::bigint AS n \
+                  FROM agg_agent_packed p, generate_series(0, length(p.counts) / 12 - 1) AS i";
+    let plain = "SELECT sum(n)::bigint AS n FROM agg_agent";
+    assert_eq!(count(conn, packed), count(conn, plain));
+    assert_eq!(
+        count(conn, plain),
+        400 * 6,
+        "every conversation at each of 6 levels"
+    );
+    let keys = "SELECT count(*) AS n FROM agg_agent_keys";
+    assert_eq!(count(conn, keys), 3);
+    for table in ["agg_agent_keys", "agg_agent_packed"] {
+        let readable = format!(
+            "SELECT has_table_privilege('{reader}', '{table}', 'SELECT')::int::bigint AS n"
+        );
+        assert_eq!(count(conn, &readable), 1, "{table}");
+    }
+}

@@ -207,7 +207,7 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
             "FOR EACH ROW WHEN (OLD.active AND NOT NEW.active)",
         ),
         log_trigger(dimensions),
-        sql::truncate_trigger(&tables),
+        sql::truncate_trigger(&tables, &[]),
         fold(&tables),
         refill(&tables),
         sql::refill_units(&tables),

@@ -1,7 +1,9 @@
 //! Laying the engine out in a database: its tables where missing, its schema anew.
 
-use super::sql::{all_tables, create_log, logged_columns, schema, Table};
-use super::{citus, Dimension, FOLD_LOCK, SCHEMA};
+use super::sql::{
+    all_tables, create_log, logged_columns, packed_names, plain_tables, schema, Table,
+};
+use super::{citus, packed, Dimension, FOLD_LOCK, SCHEMA};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
@@ -57,7 +59,12 @@ pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResul
                 citus::log_columns(dimensions),
             ),
         };
-        let created = create_missing_tables(conn, &tables, citus)?;
+        let mut created = create_missing_tables(conn, &tables, citus)?;
+        match citus {
+            false => created |= create_missing_packed(conn, &tables)?,
+            // Left by a single-node engine; nothing on Citus keeps them.
+            true => drop_packed(conn, &tables)?,
+        }
         if lay_out_log(conn, &log, &layout)? && citus {
             citus::distribute(conn, "conversation_changes")?;
         }
@@ -74,7 +81,12 @@ pub fn install(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResul
 
 /// Drops the engine: its schema, the change log and the tables of `dimensions`.
 pub fn uninstall(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<()> {
-    let tables: Vec<&str> = all_tables(dimensions).iter().map(|t| t.name).collect();
+    let all = all_tables(dimensions);
+    let tables: Vec<String> = all
+        .iter()
+        .map(|t| t.name.to_owned())
+        .chain(packed_names(&all))
+        .collect();
     conn.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE;
          DROP TABLE IF EXISTS conversation_changes, {}",
@@ -141,6 +153,47 @@ fn create_missing_tables(
         }
     }
     Ok(rebuild)
+}
+
+/// Creates the packed counts of the plain tables where missing (single node), readable by
+/// whoever may read the plain table; whether one was created.
+fn create_missing_packed(conn: &mut PgConnection, tables: &[Table]) -> QueryResult<bool> {
+    let mut created = false;
+    for table in plain_tables(tables) {
+        for (name, create) in packed::names(table).iter().zip(packed::create(table)) {
+            let exists = flag(
+                conn,
+                &format!("SELECT to_regclass('{name}') IS NOT NULL AS value"),
+            )?;
+            if !exists {
+                conn.batch_execute(&create)?;
+                conn.batch_execute(&copy_grants(table.name, name))?;
+                created = true;
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Grants on `to` what `from` grants to roles other than its owner.
+fn copy_grants(from: &str, to: &str) -> String {
+    format!(
+        "DO $grants$ DECLARE g record; BEGIN
+            FOR g IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
+                      WHERE c.oid = '{from}'::regclass AND a.grantee <> c.relowner LOOP
+                EXECUTE format('GRANT %s ON {to} TO %s', g.privilege_type,
+                               CASE g.grantee WHEN 0 THEN 'PUBLIC'
+                                    ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
+            END LOOP;
+        END $grants$"
+    )
+}
+
+fn drop_packed(conn: &mut PgConnection, tables: &[Table]) -> QueryResult<()> {
+    for name in packed_names(tables) {
+        conn.batch_execute(&format!("DROP TABLE IF EXISTS {name}"))?;
+    }
+    Ok(())
 }
 
 /// The change log with the columns `wanted` (made by `create`). It is empty here (folded

@@ -7,6 +7,7 @@
 mod bulk;
 mod citus;
 mod install;
+mod packed;
 mod sql;
 
 pub use bulk::{defer_logging, rebuild_deferred};
@@ -16,9 +17,11 @@ pub use install::{install, is_installed, uninstall};
 /// The SQL that [`install`] runs to create the engine's schema for `dimensions` (the tables'
 /// DDL aside): what a test database's template is named after, so that it follows the engine.
 pub fn script(dimensions: &[&Dimension]) -> String {
-    let tables: Vec<String> = sql::all_tables(dimensions)
+    let all = sql::all_tables(dimensions);
+    let tables: Vec<String> = all
         .iter()
         .map(|t| t.create())
+        .chain(sql::plain_tables(&all).flat_map(packed::create))
         .collect();
     format!("{};\n{}", tables.join(";\n"), sql::schema(dimensions))
 }

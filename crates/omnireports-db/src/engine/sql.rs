@@ -1,7 +1,7 @@
 //! The SQL text generated from the dimensions: aggregate tables, the change log's columns, and
 //! the functions and triggers of the engine's schema.
 
-use super::{Dimension, Level, FOLD_LOCK, SCHEMA};
+use super::{packed, Dimension, Level, FOLD_LOCK, SCHEMA};
 
 /// One aggregate table and the columns it counts by.
 #[derive(Debug)]
@@ -240,7 +240,7 @@ pub(super) fn schema(dimensions: &[&Dimension]) -> String {
         DATA_VERSION.replace("{SCHEMA}", SCHEMA),
         REVOKE_TOKENS.replace("{SCHEMA}", SCHEMA),
         log_triggers(dimensions),
-        truncate_trigger(&tables),
+        truncate_trigger(&tables, &packed_names(&tables)),
         fold(&tables),
         refill(&tables),
         refill_units(&tables),
@@ -357,13 +357,25 @@ pub(super) fn table_list(tables: &[Table]) -> String {
     names.join(", ")
 }
 
-/// TRUNCATE conversations empties every count and the log, after any running fold.
-pub(super) fn truncate_trigger(tables: &[Table]) -> String {
+/// The plain tables, which have their counts packed by bucket (`packed`) on a single node.
+pub(super) fn plain_tables(tables: &[Table]) -> impl Iterator<Item = &Table> {
+    tables.iter().filter(|t| t.kind == Kind::Plain)
+}
+
+/// The dictionaries and packed tables of the plain `tables`.
+pub(super) fn packed_names(tables: &[Table]) -> Vec<String> {
+    plain_tables(tables).flat_map(packed::names).collect()
+}
+
+/// TRUNCATE conversations empties every count (in `tables` and `also`) and the log, after any
+/// running fold.
+pub(super) fn truncate_trigger(tables: &[Table], also: &[String]) -> String {
+    let also: String = also.iter().map(|name| format!(", {name}")).collect();
     format!(
         "CREATE FUNCTION {SCHEMA}.conversations_truncated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('{FOLD_LOCK}'));
-    TRUNCATE {}, conversation_changes;
+    TRUNCATE {}{also}, conversation_changes;
     RETURN NULL;
 END
 $fn$;
@@ -381,6 +393,14 @@ fn fold(tables: &[Table]) -> String {
         .iter()
         .map(|t| format!("    {};\n", t.add(&delta, t.name, true)))
         .collect();
+    let repacked: String = plain_tables(tables)
+        .map(|t| packed::repack(t, false))
+        .collect();
+    let repack = format!(
+        "{}{repacked}{}",
+        packed::touched(FOLDING),
+        packed::untouched()
+    );
     format!(
         "CREATE FUNCTION {SCHEMA}.fold_changes(max_rows integer DEFAULT 100000) RETURNS bigint
     LANGUAGE plpgsql SET work_mem = '256MB' SET jit = off AS $fn$
@@ -398,7 +418,7 @@ BEGIN
         RETURNING *)
     INSERT INTO {FOLDING} SELECT * FROM moved;
     GET DIAGNOSTICS folded = ROW_COUNT;
-{}    DROP TABLE {FOLDING};
+{}{repack}    DROP TABLE {FOLDING};
     RETURN folded;
 END
 $fn$",
@@ -408,7 +428,7 @@ $fn$",
 
 /// Fills fresh copies of the plain and scoped tables from every conversation, indexes each once
 /// and swaps them in with the old tables' grants; readers keep the old ones until the commit.
-/// Internal step of `rebuild_aggregates`: alone, it would count the logged changes twice.
+/// Then packs the plain tables' counts anew (`packed`). Internal step of `rebuild_aggregates`: alone, it would count the logged changes twice.
 fn refill(tables: &[Table]) -> String {
     let refilled: Vec<&Table> = tables.iter().filter(|t| t.kind != Kind::Unit).collect();
     let names: Vec<String> = refilled.iter().map(|t| format!("'{}'", t.name)).collect();
@@ -454,10 +474,13 @@ BEGIN
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_fresh', t);
         EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', t, t || '_fresh_key', t || '_key');
     END LOOP;
-END
+{}END
 $fn$",
         names.join(", "),
-        statements.concat()
+        statements.concat(),
+        plain_tables(tables)
+            .map(|t| packed::repack(t, true))
+            .collect::<String>()
     )
 }
 
