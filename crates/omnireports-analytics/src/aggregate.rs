@@ -1,5 +1,7 @@
 //! Counting from the pre-aggregated tables (`omnireports_db::engine`), the changes not yet folded
-//! into them, and raw edge rows, in one query per report. The SQL text is fixed per report; ranges and units are bound parameters.
+//! into them, and raw edge rows, in one query per report (two in one snapshot for an
+//! unrestricted series, whose whole buckets are read packed: [`Shape::packs`]). The SQL text is
+//! fixed per report; ranges and units are bound parameters.
 
 use crate::plan::{plan, Piece, Steps};
 use crate::sort::Ranks;
