@@ -4,7 +4,8 @@
 //!
 //! - `<table>_keys` gives every key the table has counted an id. Its `key` column is the key's
 //!   text (`ROW(…)::text`), which is exact where a column is NULL and, unlike
-//!   `IS NOT DISTINCT FROM`, can be hash-joined. Ids are never reused while the table lives.
+//!   `IS NOT DISTINCT FROM`, can be hash-joined. A fold adds the keys it does not list yet; a
+//!   refill numbers them anew, with the packed rows in the same transaction.
 //! - `<table>_packed` is keyed (level, bucket). Its `counts` are 12 bytes per key counted
 //!   there: the id (`int4send`) and the count (`int8send`), big-endian; zero counts are left
 //!   out. Bytes, not two arrays: PostgreSQL sends an array element by element, which took
@@ -43,12 +44,7 @@ fn packed_table(table: &str) -> String {
 
 /// The key's text over the table alias `a`.
 fn key_text(table: &Table) -> String {
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| format!("a.{}", c.name))
-        .collect();
-    format!("ROW({})::text", columns.join(", "))
+    format!("ROW({})::text", columns(table, "a."))
 }
 
 fn columns(table: &Table, alias: &str) -> String {
