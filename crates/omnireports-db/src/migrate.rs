@@ -76,7 +76,7 @@ pub fn has_pending_migrations(conn: &mut PgConnection) -> diesel::QueryResult<bo
             Err(other) => diesel::result::Error::QueryBuilderError(other),
         }
     })?;
-    Ok(versioned || !engine::is_installed(conn)?)
+    Ok(versioned || !engine::is_installed(conn, engine::BUILTIN)?)
 }
 
 /// An error naming the server's version unless it is [`MIN_SERVER_VERSION_NUM`] or newer.

@@ -185,7 +185,10 @@ fn an_install_packs_the_counts_of_a_database_laid_out_without_them() {
          DROP TABLE agg_agent_keys, agg_agent_packed"
     ))
     .unwrap();
+    // `/ready` says so until the next migrate.
+    assert!(omnireports_db::has_pending_migrations(conn).unwrap());
     engine::install(conn, engine::BUILTIN).unwrap();
+    assert!(!omnireports_db::has_pending_migrations(conn).unwrap());
     // Each entry's count is the 8 bytes after its 4-byte id.
     let packed = "SELECT coalesce(sum(('x' || encode(substring(p.counts FROM i * 12 + 5 FOR 8), \
                   'hex'))::bit(64)::bigint), 0)::bigint AS n \

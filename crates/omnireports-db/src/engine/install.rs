@@ -214,10 +214,21 @@ fn lay_out_log(conn: &mut PgConnection, create: &str, wanted: &[&str]) -> QueryR
     Ok(true)
 }
 
-/// Whether the engine's schema exists (an [`install`] committed).
-pub fn is_installed(conn: &mut PgConnection) -> QueryResult<bool> {
+/// Whether an [`install`] for `dimensions` committed: the engine's schema exists and, on a
+/// single node, the packed counts of each plain table too (a database migrated by an earlier
+/// release lacks them until its next `install`).
+pub fn is_installed(conn: &mut PgConnection, dimensions: &[&Dimension]) -> QueryResult<bool> {
+    let packed: Vec<String> = packed_names(&all_tables(dimensions))
+        .iter()
+        .map(|name| format!("to_regclass('{name}') IS NOT NULL"))
+        .chain(std::iter::once("true".to_owned()))
+        .collect();
     flag(
         conn,
-        &format!("SELECT to_regnamespace('{SCHEMA}') IS NOT NULL AS value"),
+        &format!(
+            "SELECT to_regnamespace('{SCHEMA}') IS NOT NULL AND (EXISTS (SELECT FROM pg_extension \
+             WHERE extname = 'citus') OR {}) AS value",
+            packed.join(" AND ")
+        ),
     )
 }
