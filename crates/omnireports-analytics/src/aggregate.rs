@@ -1055,17 +1055,14 @@ pub(crate) fn labelled_bodies(
 ) -> QueryResult<Vec<ReportBody>> {
     let counts =
         load_ranges::<Label>(conn, queries, request, ranges)?.merged_by(|key| key.id.clone());
-    // One entry per key (None: unspecified), and the entries' order.
-    let keys: Vec<Option<Entry>> = counts.keys.iter().map(|key| key.entry(0)).collect();
-    let listed: Vec<Entry> = keys.iter().flatten().cloned().collect();
-    let mut index = 0;
-    let position: Vec<Option<usize>> = keys
+    // An entry per key but the unspecified one, and each key's position among them.
+    let mut listed: Vec<Entry> = Vec::with_capacity(counts.keys.len());
+    let position: Vec<Option<usize>> = counts
+        .keys
         .iter()
         .map(|key| {
-            key.as_ref().map(|_| {
-                index += 1;
-                index - 1
-            })
+            listed.push(key.entry(0)?);
+            Some(listed.len() - 1)
         })
         .collect();
     let ranks = Ranks::of(&listed);

@@ -25,17 +25,21 @@ fn fields(report: &dyn Report, sort: &Sort) -> Vec<(SortField, SortDirection)> {
 /// keys always come out in the same order.
 pub fn sort_entries(report: &dyn Report, entries: &mut [Entry], sort: &Sort) {
     let fields = fields(report, sort);
-    entries.sort_by(|a, b| {
-        fields
-            .iter()
-            .map(|&(field, direction)| directed(compare(field, a, b), direction))
-            .chain([
-                compare(SortField::Label, a, b),
-                compare(SortField::Id, a, b),
-            ])
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal)
-    });
+    entries.sort_by(|a, b| ordered(&fields, |field| compare(field, a, b)));
+}
+
+/// The order of two items by `fields`, then by label and id ascending, with `compare` comparing
+/// them by one field.
+fn ordered(
+    fields: &[(SortField, SortDirection)],
+    compare: impl Fn(SortField) -> Ordering,
+) -> Ordering {
+    fields
+        .iter()
+        .map(|&(field, direction)| directed(compare(field), direction))
+        .chain([compare(SortField::Label), compare(SortField::Id)])
+        .find(|ordering| ordering.is_ne())
+        .unwrap_or(Ordering::Equal)
 }
 
 fn compare(field: SortField, a: &Entry, b: &Entry) -> Ordering {
@@ -79,17 +83,7 @@ impl Ranks {
             SortField::Label => self.labels[a.0].cmp(&self.labels[b.0]),
             SortField::Id => self.ids[a.0].cmp(&self.ids[b.0]),
         };
-        rows.sort_by(|a, b| {
-            fields
-                .iter()
-                .map(|&(field, direction)| directed(compare(field, a, b), direction))
-                .chain([
-                    compare(SortField::Label, a, b),
-                    compare(SortField::Id, a, b),
-                ])
-                .find(|ordering| ordering.is_ne())
-                .unwrap_or(Ordering::Equal)
-        });
+        rows.sort_by(|a, b| ordered(&fields, |field| compare(field, a, b)));
     }
 }
 

@@ -124,16 +124,19 @@ fn a_database_of_another_version_is_refused_before_anything_is_applied() {
     );
 }
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The bigint `n` of `sql`'s one row.
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
 #[test]
 fn a_deferred_bulk_write_is_not_logged_and_the_rebuild_counts_it() {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
-    }
     const LOGGED: &str = "SELECT count(*) AS n FROM conversation_changes";
     let db = TestDatabase::new();
     let conn = &mut db.connect();
@@ -160,14 +163,6 @@ fn a_deferred_bulk_write_is_not_logged_and_the_rebuild_counts_it() {
 /// created, filled from the plain tables, and readable by whoever may read those.
 #[test]
 fn an_install_packs_the_counts_of_a_database_laid_out_without_them() {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
-    }
     let db = TestDatabase::new();
     if db.is_citus() {
         // Citus reads the plain tables; it has no packed ones.

@@ -1,7 +1,7 @@
 //! Laying the engine out in a database: its tables where missing, its schema anew.
 
 use super::sql::{
-    all_tables, create_log, logged_columns, packed_names, plain_tables, schema, Table,
+    self, all_tables, create_log, logged_columns, packed_names, plain_tables, schema, Table,
 };
 use super::{citus, packed, Dimension, FOLD_LOCK, SCHEMA};
 use diesel::connection::SimpleConnection;
@@ -178,14 +178,8 @@ fn create_missing_packed(conn: &mut PgConnection, tables: &[Table]) -> QueryResu
 /// Grants on `to` what `from` grants to roles other than its owner.
 fn copy_grants(from: &str, to: &str) -> String {
     format!(
-        "DO $grants$ DECLARE g record; BEGIN
-            FOR g IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
-                      WHERE c.oid = '{from}'::regclass AND a.grantee <> c.relowner LOOP
-                EXECUTE format('GRANT %s ON {to} TO %s', g.privilege_type,
-                               CASE g.grantee WHEN 0 THEN 'PUBLIC'
-                                    ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
-            END LOOP;
-        END $grants$"
+        "DO $grants$ DECLARE grant_row record; BEGIN\n{}END $grants$",
+        sql::copy_grants(&format!("'{from}'::regclass"), &format!("'{to}'"))
     )
 }
 

@@ -458,13 +458,7 @@ BEGIN
                        (SELECT pg_get_constraintdef(oid) FROM pg_constraint
                          WHERE conrelid = t::regclass AND conname = t || '_key'));
         -- Whoever could read the old table (a separate read-only role) can read the new one.
-        FOR grant_row IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
-                          WHERE c.oid = t::regclass AND a.grantee <> c.relowner LOOP
-            EXECUTE format('GRANT %s ON %I TO %s', grant_row.privilege_type, t || '_fresh',
-                           CASE grant_row.grantee WHEN 0 THEN 'PUBLIC'
-                                ELSE quote_ident(pg_get_userbyid(grant_row.grantee)) END);
-        END LOOP;
-        EXECUTE format('ANALYZE %I', t || '_fresh');
+{}        EXECUTE format('ANALYZE %I', t || '_fresh');
     END LOOP;
     FOREACH t IN ARRAY tables LOOP
         -- The comment records the table's levels (install).
@@ -478,9 +472,23 @@ BEGIN
 $fn$",
         names.join(", "),
         statements.concat(),
+        copy_grants("t::regclass", "t || '_fresh'"),
         plain_tables(tables)
             .map(|t| packed::repack(t, true))
             .collect::<String>()
+    )
+}
+
+/// PL/pgSQL (in a block declaring `grant_row record`) granting on the table named `to` (a text
+/// expression) what the table `from` (a regclass expression) grants to roles but its owner.
+pub(super) fn copy_grants(from: &str, to: &str) -> String {
+    format!(
+        "        FOR grant_row IN SELECT a.privilege_type, a.grantee FROM pg_class c, aclexplode(c.relacl) a
+                          WHERE c.oid = {from} AND a.grantee <> c.relowner LOOP
+            EXECUTE format('GRANT %s ON %I TO %s', grant_row.privilege_type, {to},
+                           CASE grant_row.grantee WHEN 0 THEN 'PUBLIC'
+                                ELSE quote_ident(pg_get_userbyid(grant_row.grantee)) END);
+        END LOOP;\n"
     )
 }
 
