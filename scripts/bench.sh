@@ -108,7 +108,7 @@ median_of() {
   local lines f
   lines=$(cat)
   for f in p50_ms p99_ms rps; do
-    printf '%s=%s ' "$f" "$(sed -n "s/.*$f=\([^ ]*\).*/\1/p" <<<"$lines" | sort -g |
+    printf '%s=%s ' "$f" "$(field "$f" "$lines" | sort -g |
       awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
   done
 }
